@@ -1,0 +1,95 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <date/date.h>
+
+namespace tributary {
+
+/// How the client talks to the events API. Plain values with defaults.
+struct ApiOptions {
+  std::string url;    ///< base URL, e.g. http://127.0.0.1:8085/events; `?date=` is appended
+  std::string token;  ///< sent as the `api-token` header; never logged
+  int max_attempts = 5;                                    ///< per day, first try included
+  std::chrono::milliseconds backoff_base{500};             ///< first retry waits up to this
+  std::chrono::milliseconds backoff_cap{30'000};           ///< no wait is longer
+  std::chrono::milliseconds retry_after_cap{120'000};      ///< a longer Retry-After is cut to this
+  std::chrono::milliseconds connect_timeout{10'000};
+  long low_speed_limit = 1;                                ///< bytes/s below which the body stalls
+  std::chrono::seconds low_speed_time{30};                 ///< ... for this long: the attempt fails
+  std::uint64_t max_body_bytes = 4ULL << 30;               ///< larger bodies fail the day
+  bool insecure_skip_tls_verify = false;                   ///< loudly logged when true
+  std::uint64_t jitter_seed = 0;                           ///< 0: seeded from the clock
+
+  /// One message per bad field, naming it; empty when all are good.
+  std::vector<std::string> validate() const;
+};
+
+/// Receives the body of a day as it streams in. A retried request starts again with
+/// `begin_attempt()`, so nothing from a failed attempt is counted twice.
+class DayConsumer {
+ public:
+  virtual ~DayConsumer() = default;
+  /// A new attempt starts: forget everything consumed so far.
+  virtual void begin_attempt() = 0;
+  /// The next bytes of a 200 body that is a JSON array (decompressed).
+  virtual void consume(std::string_view bytes) = 0;
+  /// The body is complete. Throws (models::PayloadError) when it is not a valid array: the
+  /// client treats that as transient and retries.
+  virtual void finish() = 0;
+};
+
+/// What a day's request came to.
+enum class FetchOutcome {
+  Events,       ///< 200 with a JSON array, streamed to the consumer
+  Empty,        ///< `{"detail":"No event found for date"}`
+  NotModified,  ///< 304 to If-None-Match
+};
+
+/// The value of one successful `fetch_day`.
+struct DayFetch {
+  FetchOutcome outcome = FetchOutcome::Events;
+  int status = 0;                   ///< HTTP status of the final answer
+  std::optional<std::string> etag;  ///< ETag of the final answer, if any
+  int attempts = 0;                 ///< requests made, the successful one included
+  std::uint64_t body_bytes = 0;     ///< decompressed bytes of the final body
+  std::string detail;               ///< the server's `detail`, when it sent one
+};
+
+/// Client of the events API over libcurl: one connection kept alive across days. Not
+/// thread-safe: one client per fetching thread.
+class ApiClient {
+ public:
+  /// Throws ConfigError when the options are invalid.
+  explicit ApiClient(ApiOptions options);
+  ~ApiClient();
+  ApiClient(const ApiClient&) = delete;
+  ApiClient& operator=(const ApiClient&) = delete;
+  ApiClient(ApiClient&&) noexcept;
+  ApiClient& operator=(ApiClient&&) noexcept;
+
+  /// Fetches one day following DESIGN section 3: retries transient failures with
+  /// exponential backoff and full jitter, honours Retry-After, sends If-None-Match when
+  /// `etag` is given. Throws AuthError (401/403, never retried) or ApiError (retries
+  /// exhausted, or another 4xx). Messages name the day and the URL, never the token.
+  DayFetch fetch_day(date::sys_days day, DayConsumer& consumer,
+                     const std::optional<std::string>& etag = std::nullopt);
+
+  /// The URL with any user:password removed, safe for logs and errors.
+  std::string redacted_url() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// `url` with any `user:password@` removed, for logs and errors.
+std::string redact_url(std::string_view url);
+
+}  // namespace tributary

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <date/date.h>
+
+namespace tributary {
+
+/// How one requested day ended.
+enum class DayStatus {
+  Loaded,     ///< the payload was merged into user_events (maybe writing no row)
+  Empty,      ///< the API has no events for the day
+  Unchanged,  ///< same payload digest as last time, or 304: nothing written
+  Failed,     ///< rolled back completely; the next run retries it
+  Skipped,    ///< not requested (`--missing-only` and already loaded)
+};
+
+/// `loaded`, `empty`, `unchanged`, `failed`, `skipped`.
+const char* to_string(DayStatus status);
+
+/// The outcome of one day: a value, never an exception.
+struct DayResult {
+  date::sys_days day{};
+  DayStatus status = DayStatus::Failed;
+  std::uint64_t events_received = 0;   ///< elements in the payload
+  std::uint64_t events_loaded = 0;     ///< valid events, after keeping one per key
+  std::uint64_t events_rejected = 0;   ///< elements that broke a rule
+  std::uint64_t events_duplicate = 0;  ///< valid events whose key repeated within the day
+  std::uint64_t rows_written = 0;      ///< rows of user_events inserted or changed
+  int attempts = 0;                    ///< HTTP requests made
+  std::uint64_t payload_bytes = 0;
+  std::string error;                   ///< why it failed (no secrets)
+  std::chrono::milliseconds duration{0};
+};
+
+/// The outcome of one command run (`request-day`, `backfill-month`).
+struct RunResult {
+  std::int64_t run_id = 0;
+  std::vector<DayResult> days;
+  std::chrono::milliseconds duration{0};
+
+  /// Days with `status`.
+  std::size_t count(DayStatus status) const;
+  /// Sum of a counter over all days.
+  std::uint64_t total(std::uint64_t DayResult::*counter) const;
+  /// True when no day failed.
+  bool ok() const { return count(DayStatus::Failed) == 0; }
+};
+
+}  // namespace tributary

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <date/date.h>
+
+#include "tributary/day_result.hpp"
+#include "tributary/loader.hpp"
+#include "tributary/settings.hpp"
+
+namespace tributary {
+
+/// How a run of several days goes.
+struct RunOptions {
+  int parallel = 0;           ///< days in flight; 0 = settings.parallel
+  LoadOptions load;           ///< force / mirror
+  bool missing_only = false;  ///< skip days already `loaded` or `empty`
+  /// Called (from a worker thread, serialised) after each day, with days done and total.
+  std::function<void(const DayResult&, std::size_t done, std::size_t total)> on_day;
+};
+
+/// Loads `days` with `parallel` in flight, each in its own transaction; a failed day does not
+/// stop the others. Applies migrations first. Writes one `ingest.runs` row (also when it
+/// ends in failure). Throws AuthError when the API refuses the token (the run stops at once)
+/// and DatabaseError when the database cannot be reached.
+RunResult load_days(const Settings& settings, const std::vector<date::sys_days>& days,
+                    const RunOptions& options, const std::string& command,
+                    const std::string& arguments_json);
+
+/// `request_day(D)`: fetch D, parse, load D in one transaction.
+RunResult request_day(const Settings& settings, date::sys_days day, const RunOptions& options = {});
+
+/// Every day of the month, several in flight (models are run by the caller).
+RunResult backfill_month(const Settings& settings, date::year_month month,
+                         const RunOptions& options = {});
+
+/// Every day from `first` to `last` inclusive.
+RunResult backfill_range(const Settings& settings, date::sys_days first, date::sys_days last,
+                         const RunOptions& options = {});
+
+}  // namespace tributary

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tributary/api_client.hpp"
+
+namespace tributary {
+
+/// Where the warehouse is. Either a libpq URI or the parts; the password is never shown.
+struct DatabaseSettings {
+  std::string url;  ///< DATABASE_URL (libpq URI); when set, the parts below are ignored
+  std::string host = "127.0.0.1";
+  int port = 5432;
+  std::string name = "tributary";
+  std::string user = "tributary";
+  std::string password;  ///< from the environment or .env only; empty: libpq may use .pgpass
+  int connect_timeout_seconds = 10;
+
+  /// A libpq connection string, password included: pass it to libpq, never print it.
+  std::string connection_string() const;
+  /// `host:port/name as user`, for messages: no password, ever.
+  std::string describe() const;
+};
+
+/// Every setting of a run, after layering flags > environment (and .env) > YAML > defaults.
+struct Settings {
+  ApiOptions api;
+  DatabaseSettings database;
+  int parallel = 4;             ///< days in flight (TRIBUTARY_PARALLEL)
+  std::string log_level = "info";
+  std::string profile;          ///< the YAML profile in use, empty for none
+
+  /// One message per bad or missing setting, each naming it as the user spells it.
+  std::vector<std::string> validate(bool need_api, bool need_database) const;
+};
+
+/// Where settings come from, besides the process environment.
+struct SettingsSources {
+  std::optional<std::string> config_file;       ///< --config FILE; default ./tributary.yaml if present
+  std::optional<std::string> profile;           ///< --profile NAME (or TRIBUTARY_PROFILE)
+  std::map<std::string, std::string> flags;     ///< canonical key (`api.url`, `parallel`) → value
+  std::string dotenv_path = ".env";             ///< read when present; real env vars win
+  std::string local_database_env = ".local/postgres.env";  ///< written by `make db-up`
+};
+
+/// The setting names tributary knows: canonical key → environment variable.
+const std::map<std::string, std::string>& setting_environment_names();
+
+/// Reads a `.env` file: KEY=VALUE lines, `#` comments, optional `export`, optional quotes.
+/// A missing file gives an empty map; a malformed line throws ConfigError naming the line.
+std::map<std::string, std::string> read_dotenv(const std::string& path);
+
+/// Builds the settings from every source. Throws ConfigError listing every malformed value
+/// (wrong type, unknown profile, unreadable config file) by name.
+Settings load_settings(const SettingsSources& sources);
+
+}  // namespace tributary

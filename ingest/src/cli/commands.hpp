@@ -1,0 +1,64 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "tributary/day_result.hpp"
+#include "tributary/settings.hpp"
+
+namespace tributary::cli {
+
+/// Exit codes of DESIGN section 7.
+enum class ExitCode : int {
+  Success = 0,         ///< everything done
+  PartialFailure = 1,  ///< some days or models failed; the rest were committed
+  Usage = 2,           ///< usage or configuration error
+  AuthRefused = 3,     ///< the API refused the token
+  DatabaseDown = 4,    ///< the database could not be reached
+};
+
+/// A registered subcommand: its CLI11 node and what runs when it was chosen. `run` may
+/// throw tributary errors; main maps them to exit codes.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<ExitCode()> run;
+};
+
+/// Options every command that needs settings shares: `--config`, `--profile`.
+struct GlobalOptions {
+  std::string config;
+  std::string profile;
+};
+
+/// Loads the settings (flags > env/.env > YAML > defaults) and checks that those the command
+/// needs are present and well-formed; throws ConfigError naming every bad one.
+Settings load_command_settings(const GlobalOptions& global,
+                               const std::map<std::string, std::string>& flags, bool need_api,
+                               bool need_database);
+
+/// Prints the run's closing report to stdout.
+void print_run_report(const RunResult& run);
+
+/// A progress display for a run of `total` days: a live bar on a terminal, else one log line
+/// per day.
+std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress(std::size_t total);
+
+/// `tributary validate FILE [--json]`.
+Command add_validate_command(CLI::App& parent);
+/// `tributary demo-api [--port N] [--events-per-day N] [--seed S] [--fault KIND=RATE ...]`.
+Command add_demo_api_command(CLI::App& parent);
+/// `tributary fetch-day DATE [--save FILE] [--json]`.
+Command add_fetch_day_command(CLI::App& parent, const GlobalOptions& global);
+/// `tributary migrate`.
+Command add_migrate_command(CLI::App& parent, const GlobalOptions& global);
+/// `tributary request-day DATE [--force] [--mirror]`.
+Command add_request_day_command(CLI::App& parent, const GlobalOptions& global);
+/// `tributary backfill-month YYYY-MM [--parallel N] [--missing-only] [--force] [--mirror] [--no-models]`.
+Command add_backfill_month_command(CLI::App& parent, const GlobalOptions& global);
+/// `tributary status [--month YYYY-MM]`.
+Command add_status_command(CLI::App& parent, const GlobalOptions& global);
+
+}  // namespace tributary::cli

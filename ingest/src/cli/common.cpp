@@ -1,0 +1,84 @@
+// What the commands share: settings loading, the run report, the progress display.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "tributary/day_range.hpp"
+#include "tributary/error.hpp"
+#include "tributary/logging.hpp"
+
+namespace tributary::cli {
+
+Settings load_command_settings(const GlobalOptions& global,
+                               const std::map<std::string, std::string>& flags, bool need_api,
+                               bool need_database) {
+  SettingsSources sources;
+  if (!global.config.empty()) sources.config_file = global.config;
+  if (!global.profile.empty()) sources.profile = global.profile;
+  sources.flags = flags;
+  auto settings = load_settings(sources);
+  const auto errors = settings.validate(need_api, need_database);
+  if (!errors.empty()) {
+    std::string message = "invalid settings:";
+    for (const auto& e : errors) message += "\n  - " + e;
+    throw ConfigError(message);
+  }
+  spdlog::set_level(spdlog::level::from_str(settings.log_level));
+  return settings;
+}
+
+void print_run_report(const RunResult& run) {
+  const double seconds = static_cast<double>(run.duration.count()) / 1000.0;
+  const auto loaded = run.total(&DayResult::events_loaded);
+  std::cout << fmt::format(
+      "run {}: days loaded {} / empty {} / unchanged {} / failed {}{}\n"
+      "events loaded {} / rejected {} / duplicate {} (rows written {})\n"
+      "time {:.1f} s{}\n",
+      run.run_id, run.count(DayStatus::Loaded), run.count(DayStatus::Empty),
+      run.count(DayStatus::Unchanged), run.count(DayStatus::Failed),
+      run.count(DayStatus::Skipped) ? fmt::format(" / skipped {}", run.count(DayStatus::Skipped)) : "",
+      loaded, run.total(&DayResult::events_rejected), run.total(&DayResult::events_duplicate),
+      run.total(&DayResult::rows_written), seconds,
+      seconds > 0 && loaded > 0 ? fmt::format(" ({:.0f} events/s)", loaded / seconds) : "");
+  for (const auto& day : run.days) {
+    if (day.status == DayStatus::Failed) {
+      std::cout << "  failed " << format_day(day.day) << ": " << day.error << '\n';
+    }
+  }
+  std::cout.flush();
+}
+
+std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress(std::size_t total) {
+  const bool terminal = ::isatty(STDERR_FILENO) == 1;
+  const auto started = std::chrono::steady_clock::now();
+  auto events = std::make_shared<std::uint64_t>(0);
+  return [=](const DayResult& day, std::size_t done, std::size_t) {
+    *events += day.events_received;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!terminal) {
+      spdlog::info("{} {}: {} events, {} rejected, {} duplicate, {} rows written, {} attempt(s), "
+                   "{} ms{}{}",
+                   format_day(day.day), to_string(day.status), day.events_received,
+                   day.events_rejected, day.events_duplicate, day.rows_written, day.attempts,
+                   day.duration.count(), day.error.empty() ? "" : ": ", day.error);
+      return;
+    }
+    constexpr int kWidth = 30;
+    const int filled = total == 0 ? kWidth : static_cast<int>(kWidth * done / total);
+    const double rate = elapsed > 0 ? static_cast<double>(*events) / elapsed : 0.0;
+    const double eta = done > 0 ? elapsed * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu days  %.0f events/s  ETA %.0fs   ",
+                 std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(), done, total,
+                 rate, eta);
+    if (done == total) std::fputc('\n', stderr);
+    std::fflush(stderr);
+  };
+}
+
+}  // namespace tributary::cli

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <pqxx/pqxx>
+#include <pqxx/tablewriter>
+
+#include "tributary/api_client.hpp"
+#include "tributary/models/payload_digest.hpp"
+#include "tributary/models/payload_parser.hpp"
+
+namespace tributary::internal {
+
+/// Name of the per-connection temporary table a day is staged in.
+inline constexpr const char* kStageTable = "tributary_stage";
+
+/// SQL that creates the staging table on a connection (once per connection): the content
+/// columns of user_events without constraints, plus position, reason and raw_json (set for
+/// rejections, whose event columns are NULL).
+std::string stage_table_ddl();
+
+/// Streams a day's body into the staging table as it arrives: bytes → PayloadParser →
+/// COPY rows (events and rejections alike) in large batches; digest of the bytes on the way.
+/// A retried request truncates the table and starts over, so nothing counts twice.
+class StagingConsumer final : public DayConsumer, private models::EventSink {
+ public:
+  explicit StagingConsumer(pqxx::transaction_base& tx);
+  ~StagingConsumer() override;
+
+  void begin_attempt() override;
+  void consume(std::string_view bytes) override;
+  void finish() override;
+
+  /// Counts of the last complete payload.
+  const models::PayloadSummary& summary() const noexcept { return summary_; }
+  /// Digest of the last complete payload's bytes.
+  std::string digest() const { return digest_.hex(); }
+
+ private:
+  void on_event(models::UserEvent&& event, std::size_t position) override;
+  void on_rejection(models::Rejection&& rejection) override;
+  void flush();
+  void close_stream();
+
+  pqxx::transaction_base& tx_;
+  std::unique_ptr<pqxx::tablewriter> stream_;
+  std::unique_ptr<models::PayloadParser> parser_;
+  models::PayloadDigest digest_;
+  models::PayloadSummary summary_;
+  std::string buffer_;
+};
+
+}  // namespace tributary::internal

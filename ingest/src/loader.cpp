@@ -1,0 +1,197 @@
+#include "tributary/loader.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "internal/database.hpp"
+#include "internal/merge_sql.hpp"
+#include "internal/staging.hpp"
+#include "tributary/api_client.hpp"
+#include "tributary/day_range.hpp"
+#include "tributary/error.hpp"
+
+namespace tributary {
+namespace {
+
+// First key of the two-key advisory lock that keeps two processes off the same day; the
+// second key is the day number.
+constexpr int kDayLockClass = 0x7472;  // "tr"
+
+struct PreviousLoad {
+  std::string status;
+  std::optional<std::string> digest;
+  std::optional<std::string> etag;
+};
+
+std::optional<PreviousLoad> previous_load(pqxx::transaction_base& tx, const std::string& day) {
+  const auto rows = tx.exec_params(
+      "select status, payload_digest, etag from ingest.day_loads where day = $1", day);
+  if (rows.empty()) return std::nullopt;
+  PreviousLoad p;
+  p.status = rows[0][0].as<std::string>();
+  if (!rows[0][1].is_null()) p.digest = rows[0][1].as<std::string>();
+  if (!rows[0][2].is_null()) p.etag = rows[0][2].as<std::string>();
+  return p;
+}
+
+}  // namespace
+
+struct DayLoader::Impl {
+  Impl(const Settings& s, std::int64_t run) : settings(s), run_id(run), client(s.api) {
+    reconnect();
+  }
+
+  void reconnect() {
+    conn = internal::connect(settings.database);
+    internal::translate_database_errors("preparing the staging table", [&] {
+      pqxx::work tx(*conn);
+      tx.exec("set local client_min_messages = warning");
+      tx.exec(internal::stage_table_ddl());
+      tx.commit();
+    });
+  }
+
+  DayResult load(date::sys_days day, const LoadOptions& options);
+  void record_unchanged(const std::string& day, const std::optional<std::string>& etag);
+  void record_failure(const std::string& day, const DayResult& result);
+
+  Settings settings;
+  std::int64_t run_id;
+  ApiClient client;
+  std::unique_ptr<pqxx::connection> conn;
+};
+
+DayLoader::DayLoader(const Settings& settings, std::int64_t run_id)
+    : impl_(std::make_unique<Impl>(settings, run_id)) {}
+
+DayLoader::~DayLoader() = default;
+
+DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  DayResult result;
+  try {
+    if (!impl_->conn || !impl_->conn->is_open()) impl_->reconnect();
+    result = impl_->load(day, options);
+  } catch (const AuthError&) {
+    throw;
+  } catch (const std::exception& e) {
+    result.day = day;
+    result.status = DayStatus::Failed;
+    result.error = e.what();
+    const bool connection_lost = !impl_->conn || !impl_->conn->is_open();
+    if (connection_lost) {
+      result.error = "lost the database connection to " + impl_->settings.database.describe() +
+                     " while loading " + format_day(day) + ": " + e.what();
+      impl_->conn.reset();
+      impl_->reconnect();  // throws DatabaseError when the database stays away
+    }
+    impl_->record_failure(format_day(day), result);
+  }
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  return result;
+}
+
+DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) {
+  const auto day_text = format_day(day);
+  DayResult result;
+  result.day = day;
+
+  pqxx::work tx(*conn);
+  tx.exec_params("select pg_advisory_xact_lock($1, $2)", kDayLockClass,
+                 static_cast<int>(day.time_since_epoch().count()));
+  const auto previous = previous_load(tx, day_text);
+  std::optional<std::string> etag;
+  if (previous && previous->status == "loaded" && !options.force) etag = previous->etag;
+
+  internal::StagingConsumer staging(tx);
+  DayFetch fetch;
+  try {
+    fetch = client.fetch_day(day, staging, etag);
+  } catch (const ApiError& e) {
+    result.error = e.what();
+    throw;
+  }
+  result.attempts = fetch.attempts;
+  result.payload_bytes = fetch.body_bytes;
+
+  if (fetch.outcome == FetchOutcome::NotModified ||
+      (fetch.outcome == FetchOutcome::Events && !options.force && previous && previous->digest &&
+       *previous->digest == staging.digest() && previous->status != "empty")) {
+    tx.abort();
+    record_unchanged(day_text, fetch.etag);
+    result.status = DayStatus::Unchanged;
+    return result;
+  }
+
+  std::string digest;
+  if (fetch.outcome == FetchOutcome::Events) {
+    const auto& summary = staging.summary();
+    digest = staging.digest();
+    result.events_received = summary.elements;
+    result.events_rejected = summary.rejected;
+    const auto distinct = tx.exec(std::string("select count(distinct (device_id, event_time)) from ") +
+                                  internal::kStageTable + " where reason is null");
+    result.events_loaded = distinct[0][0].as<std::uint64_t>();
+    result.events_duplicate = summary.accepted - result.events_loaded;
+    static const std::string merge = internal::merge_sql(false);
+    static const std::string merge_forced = internal::merge_sql(true);
+    const auto written = tx.exec_params(options.force ? merge_forced : merge, run_id);
+    result.rows_written = written.affected_rows();
+  }
+  if (options.mirror) {
+    static const std::string mirror = internal::mirror_delete_sql();
+    result.rows_written += tx.exec_params(mirror, day_text).affected_rows();
+  }
+  tx.exec_params("delete from ingest.rejected_events where day = $1", day_text);
+  tx.exec_params(std::string("insert into ingest.rejected_events (run_id, day, position, reason, "
+                             "raw_json) select $1, $2, position, reason, raw_json from ") +
+                     internal::kStageTable + " where reason is not null order by position",
+                 run_id, day_text);
+  result.status = fetch.outcome == FetchOutcome::Empty ? DayStatus::Empty : DayStatus::Loaded;
+  tx.exec_params(
+      "insert into ingest.day_loads (day, status, events_received, events_loaded, "
+      "events_rejected, events_duplicate, rows_written, payload_digest, etag, attempts, "
+      "fetched_at, loaded_at, checked_at, run_id, last_error) "
+      "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), now(), now(), $11, null) "
+      "on conflict (day) do update set status = excluded.status, "
+      "events_received = excluded.events_received, events_loaded = excluded.events_loaded, "
+      "events_rejected = excluded.events_rejected, events_duplicate = excluded.events_duplicate, "
+      "rows_written = excluded.rows_written, payload_digest = excluded.payload_digest, "
+      "etag = excluded.etag, attempts = excluded.attempts, fetched_at = excluded.fetched_at, "
+      "loaded_at = excluded.loaded_at, checked_at = excluded.checked_at, "
+      "run_id = excluded.run_id, last_error = null",
+      day_text, to_string(result.status), result.events_received, result.events_loaded,
+      result.events_rejected, result.events_duplicate, result.rows_written,
+      digest.empty() ? std::optional<std::string>{} : std::optional<std::string>{digest},
+      fetch.etag, fetch.attempts, run_id);
+  tx.commit();
+  return result;
+}
+
+void DayLoader::Impl::record_unchanged(const std::string& day,
+                                       const std::optional<std::string>& etag) {
+  pqxx::work tx(*conn);
+  tx.exec_params(
+      "update ingest.day_loads set status = case when status = 'failed' then 'loaded' "
+      "else status end, checked_at = now(), last_error = null, etag = coalesce($2, etag) "
+      "where day = $1",
+      day, etag);
+  tx.commit();
+}
+
+void DayLoader::Impl::record_failure(const std::string& day, const DayResult& result) {
+  try {
+    pqxx::work tx(*conn);
+    tx.exec_params(
+        "insert into ingest.day_loads (day, status, attempts, checked_at, run_id, last_error) "
+        "values ($1, 'failed', $2, now(), $3, $4) on conflict (day) do update set "
+        "status = 'failed', attempts = excluded.attempts, checked_at = now(), "
+        "run_id = excluded.run_id, last_error = excluded.last_error",
+        day, result.attempts, run_id, result.error);
+    tx.commit();
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: could not record the failure: {}", day, e.what());
+  }
+}
+
+}  // namespace tributary

@@ -1,0 +1,66 @@
+#include "internal/merge_sql.hpp"
+
+#include "internal/staging.hpp"
+#include "tributary/models/copy_row.hpp"
+
+namespace tributary::internal {
+namespace {
+
+bool is_key(std::string_view column) { return column == "device_id" || column == "event_time"; }
+
+std::string joined(std::string_view prefix) {
+  std::string out;
+  for (const auto column : models::kUserEventColumns) {
+    if (!out.empty()) out += ", ";
+    out += prefix;
+    out += column;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string merge_sql(bool force) {
+  std::string set_list;
+  std::string old_values;
+  std::string new_values;
+  for (const auto column : models::kUserEventColumns) {
+    if (is_key(column)) continue;
+    const std::string c(column);
+    if (!set_list.empty()) {
+      set_list += ", ";
+      old_values += ", ";
+      new_values += ", ";
+    }
+    set_list += c + " = excluded." + c;
+    old_values += "user_events." + c;
+    new_values += "excluded." + c;
+  }
+  std::string sql =
+      "with winners as ("
+      " select distinct on (device_id, event_time) " + joined("") +
+      " from " + kStageTable +
+      " where reason is null"
+      " order by device_id, event_time, server_upload_time desc, event_date desc, position desc)"
+      " insert into public.user_events (" + joined("") +
+      ", first_loaded_at, last_loaded_at, run_id)"
+      " select " + joined("") + ", now(), now(), $1 from winners"
+      " order by device_id, event_time"
+      " on conflict (device_id, event_time) do update set " + set_list +
+      ", last_loaded_at = excluded.last_loaded_at, run_id = excluded.run_id"
+      " where (excluded.server_upload_time, excluded.event_date)"
+      " >= (user_events.server_upload_time, user_events.event_date)";
+  if (!force) {
+    sql += " and (" + old_values + ") is distinct from (" + new_values + ")";
+  }
+  return sql;
+}
+
+std::string mirror_delete_sql() {
+  return std::string(
+             "delete from public.user_events u where u.event_date = $1 and not exists ("
+             " select 1 from ") + kStageTable +
+         " s where s.reason is null and s.device_id = u.device_id and s.event_time = u.event_time)";
+}
+
+}  // namespace tributary::internal

@@ -1,0 +1,353 @@
+#include "tributary/settings.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "tributary/error.hpp"
+
+namespace tributary {
+namespace {
+
+// A raw setting value and where it came from, so a bad value is reported by the name the
+// user wrote (`TRIBUTARY_PARALLEL`, `--parallel`, `tributary.yaml: parallel`).
+struct RawValue {
+  std::string text;
+  std::string origin;
+};
+using RawSettings = std::map<std::string, RawValue>;
+
+const std::set<std::string> kSecretKeys = {"api.token", "database.password"};
+
+std::string trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(first, last - first + 1));
+}
+
+void flatten_yaml(const YAML::Node& node, const std::string& prefix, const std::string& file,
+                  RawSettings& out, std::vector<std::string>& errors) {
+  for (const auto& entry : node) {
+    const auto key = entry.first.as<std::string>();
+    const auto dotted = prefix.empty() ? key : prefix + "." + key;
+    if (entry.second.IsMap()) {
+      flatten_yaml(entry.second, dotted, file, out, errors);
+      continue;
+    }
+    const auto& known = setting_environment_names();
+    if (known.find(dotted) == known.end()) {
+      errors.push_back(file + ": unknown setting '" + dotted + "'");
+      continue;
+    }
+    if (kSecretKeys.count(dotted) != 0) {
+      errors.push_back(file + ": '" + dotted + "' is a secret; set " + known.at(dotted) +
+                       " in the environment or .env instead");
+      continue;
+    }
+    if (!entry.second.IsScalar()) {
+      errors.push_back(file + ": '" + dotted + "' must be a single value");
+      continue;
+    }
+    out[dotted] = RawValue{entry.second.as<std::string>(), file + ": " + dotted};
+  }
+}
+
+void read_yaml(const SettingsSources& sources, const std::string& profile, RawSettings& out,
+               std::vector<std::string>& errors) {
+  std::string path;
+  if (sources.config_file) {
+    path = *sources.config_file;
+    if (!std::filesystem::exists(path)) {
+      errors.push_back("--config: file '" + path + "' does not exist");
+      return;
+    }
+  } else if (std::filesystem::exists("tributary.yaml")) {
+    path = "tributary.yaml";
+  } else {
+    if (!profile.empty()) errors.push_back("--profile '" + profile + "': no tributary.yaml found");
+    return;
+  }
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    errors.push_back(path + ": not valid YAML: " + e.what());
+    return;
+  }
+  if (root.IsNull()) return;
+  if (!root.IsMap()) {
+    errors.push_back(path + ": must be a mapping of settings");
+    return;
+  }
+  YAML::Node base = YAML::Clone(root);
+  base.remove("profiles");
+  flatten_yaml(base, "", path, out, errors);
+  if (profile.empty()) return;
+  const auto profiles = root["profiles"];
+  if (!profiles || !profiles[profile] || !profiles[profile].IsMap()) {
+    errors.push_back("--profile '" + profile + "': no such profile in " + path);
+    return;
+  }
+  flatten_yaml(profiles[profile], "", path + " (profile " + profile + ")", out, errors);
+}
+
+void read_environment(const std::map<std::string, std::string>& dotenv, RawSettings& out) {
+  for (const auto& [key, env_name] : setting_environment_names()) {
+    if (const char* value = std::getenv(env_name.c_str()); value != nullptr && *value != '\0') {
+      out[key] = RawValue{value, env_name};
+    } else if (auto it = dotenv.find(env_name); it != dotenv.end() && !it->second.empty()) {
+      out[key] = RawValue{it->second, env_name + " (.env)"};
+    }
+  }
+}
+
+bool any_database_key(const RawSettings& raw) {
+  for (const auto& [key, value] : raw) {
+    if (key.rfind("database.", 0) == 0 && key != "database.password") return true;
+  }
+  return false;
+}
+
+template <typename Int>
+void take_int(const RawSettings& raw, const std::string& key, Int min, Int max, Int& target,
+              std::vector<std::string>& errors) {
+  const auto it = raw.find(key);
+  if (it == raw.end()) return;
+  const auto text = trim(it->second.text);
+  Int value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
+    errors.push_back(it->second.origin + " must be an integer from " + std::to_string(min) +
+                     " to " + std::to_string(max) + " (got '" + it->second.text + "')");
+    return;
+  }
+  target = value;
+}
+
+void take_bool(const RawSettings& raw, const std::string& key, bool& target,
+               std::vector<std::string>& errors) {
+  const auto it = raw.find(key);
+  if (it == raw.end()) return;
+  auto text = trim(it->second.text);
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (text == "true" || text == "1" || text == "yes") {
+    target = true;
+  } else if (text == "false" || text == "0" || text == "no") {
+    target = false;
+  } else {
+    errors.push_back(it->second.origin + " must be true or false (got '" + it->second.text + "')");
+  }
+}
+
+void take_string(const RawSettings& raw, const std::string& key, std::string& target) {
+  if (const auto it = raw.find(key); it != raw.end()) target = trim(it->second.text);
+}
+
+std::string quote_conninfo(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+const std::map<std::string, std::string>& setting_environment_names() {
+  static const std::map<std::string, std::string> names = {
+      {"api.url", "API_URL"},
+      {"api.token", "API_TOKEN"},
+      {"api.max_attempts", "TRIBUTARY_MAX_ATTEMPTS"},
+      {"api.backoff_base_ms", "TRIBUTARY_BACKOFF_BASE_MS"},
+      {"api.connect_timeout_ms", "TRIBUTARY_CONNECT_TIMEOUT_MS"},
+      {"api.stall_seconds", "TRIBUTARY_STALL_SECONDS"},
+      {"api.max_body_bytes", "TRIBUTARY_MAX_BODY_BYTES"},
+      {"api.insecure_skip_tls_verify", "TRIBUTARY_INSECURE_SKIP_TLS_VERIFY"},
+      {"database.url", "DATABASE_URL"},
+      {"database.host", "POSTGRES_HOST"},
+      {"database.port", "POSTGRES_PORT"},
+      {"database.name", "POSTGRES_DB"},
+      {"database.user", "POSTGRES_USER"},
+      {"database.password", "POSTGRES_PASSWORD"},
+      {"parallel", "TRIBUTARY_PARALLEL"},
+      {"log_level", "TRIBUTARY_LOG_LEVEL"},
+  };
+  return names;
+}
+
+std::map<std::string, std::string> read_dotenv(const std::string& path) {
+  std::map<std::string, std::string> values;
+  std::ifstream in(path);
+  if (!in) return values;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    auto text = trim(line);
+    if (text.empty() || text[0] == '#') continue;
+    if (text.rfind("export ", 0) == 0) text = trim(text.substr(7));
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError(path + ":" + std::to_string(number) + ": expected KEY=VALUE");
+    }
+    const auto key = trim(text.substr(0, eq));
+    auto value = trim(text.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else if (const auto hash = value.find(" #"); hash != std::string::npos) {
+      value = trim(value.substr(0, hash));
+    }
+    values[key] = value;
+  }
+  return values;
+}
+
+Settings load_settings(const SettingsSources& sources) {
+  std::vector<std::string> errors;
+  const auto dotenv = read_dotenv(sources.dotenv_path);
+
+  std::string profile = sources.profile.value_or("");
+  if (profile.empty()) {
+    if (const char* env = std::getenv("TRIBUTARY_PROFILE")) profile = env;
+  }
+
+  RawSettings raw;
+  read_yaml(sources, profile, raw, errors);
+  read_environment(dotenv, raw);
+  for (const auto& [key, value] : sources.flags) {
+    raw[key] = RawValue{value, "--" + key.substr(key.rfind('.') + 1)};
+  }
+  if (!any_database_key(raw)) {
+    // No database configured: use the local cluster that `make db-up` started.
+    RawSettings local;
+    for (const auto& [name, value] : read_dotenv(sources.local_database_env)) {
+      for (const auto& [key, env_name] : setting_environment_names()) {
+        if (env_name == name && key.rfind("database.", 0) == 0 && raw.count(key) == 0) {
+          local[key] = RawValue{value, name + " (" + sources.local_database_env + ")"};
+        }
+      }
+    }
+    raw.merge(local);
+  }
+
+  Settings s;
+  s.profile = profile;
+  take_string(raw, "api.url", s.api.url);
+  if (const auto it = raw.find("api.token"); it != raw.end()) s.api.token = it->second.text;
+  take_int(raw, "api.max_attempts", 1, 100, s.api.max_attempts, errors);
+  long long backoff_ms = s.api.backoff_base.count();
+  take_int(raw, "api.backoff_base_ms", 0LL, 600'000LL, backoff_ms, errors);
+  s.api.backoff_base = std::chrono::milliseconds(backoff_ms);
+  long long connect_ms = s.api.connect_timeout.count();
+  take_int(raw, "api.connect_timeout_ms", 1LL, 600'000LL, connect_ms, errors);
+  s.api.connect_timeout = std::chrono::milliseconds(connect_ms);
+  long long stall_s = s.api.low_speed_time.count();
+  take_int(raw, "api.stall_seconds", 1LL, 3600LL, stall_s, errors);
+  s.api.low_speed_time = std::chrono::seconds(stall_s);
+  take_int(raw, "api.max_body_bytes", std::uint64_t{1024}, std::uint64_t{1} << 40,
+           s.api.max_body_bytes, errors);
+  take_bool(raw, "api.insecure_skip_tls_verify", s.api.insecure_skip_tls_verify, errors);
+
+  take_string(raw, "database.url", s.database.url);
+  take_string(raw, "database.host", s.database.host);
+  take_int(raw, "database.port", 1, 65535, s.database.port, errors);
+  take_string(raw, "database.name", s.database.name);
+  take_string(raw, "database.user", s.database.user);
+  if (const auto it = raw.find("database.password"); it != raw.end()) {
+    s.database.password = it->second.text;
+  }
+  take_int(raw, "parallel", 1, 64, s.parallel, errors);
+  take_string(raw, "log_level", s.log_level);
+
+  if (!errors.empty()) {
+    std::string message = "invalid settings:";
+    for (const auto& e : errors) message += "\n  - " + e;
+    throw ConfigError(message);
+  }
+  return s;
+}
+
+std::vector<std::string> Settings::validate(bool need_api, bool need_database) const {
+  std::vector<std::string> errors;
+  if (need_api) {
+    if (api.url.empty()) {
+      errors.push_back("API_URL is not set; set it in the environment, .env or tributary.yaml "
+                       "(api.url), or start the demo API with `tributary demo-api`");
+    }
+    for (const auto& e : api.validate()) {
+      if (!api.url.empty() || e.find("API_URL") == std::string::npos) errors.push_back(e);
+    }
+  }
+  if (need_database) {
+    if (database.url.empty()) {
+      if (database.host.empty()) errors.push_back("POSTGRES_HOST is empty");
+      if (database.name.empty()) errors.push_back("POSTGRES_DB is empty");
+      if (database.user.empty()) errors.push_back("POSTGRES_USER is empty");
+    } else {
+      char* parse_error = nullptr;
+      PQconninfoOption* options = PQconninfoParse(database.url.c_str(), &parse_error);
+      if (options == nullptr) {
+        errors.push_back("DATABASE_URL is not a valid libpq connection URI");
+        PQfreemem(parse_error);
+      } else {
+        PQconninfoFree(options);
+      }
+    }
+  }
+  static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
+  if (levels.count(log_level) == 0) {
+    errors.push_back("TRIBUTARY_LOG_LEVEL must be one of trace, debug, info, warn, error, off");
+  }
+  return errors;
+}
+
+std::string DatabaseSettings::connection_string() const {
+  std::string conninfo;
+  if (!url.empty()) {
+    conninfo = url;
+    // A URI and keyword=value pairs cannot be mixed in one string; the password, when it
+    // comes from POSTGRES_PASSWORD, travels in PGPASSWORD-style keyword form instead.
+    if (!password.empty()) {
+      std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+          PQconninfoParse(url.c_str(), nullptr), &PQconninfoFree);
+      if (options) {
+        std::string rebuilt;
+        for (auto* o = options.get(); o->keyword != nullptr; ++o) {
+          if (o->val == nullptr || std::string_view(o->keyword) == "password") continue;
+          rebuilt += std::string(o->keyword) + "=" + quote_conninfo(o->val) + " ";
+        }
+        conninfo = rebuilt + "password=" + quote_conninfo(password);
+      }
+    }
+  } else {
+    conninfo = "host=" + quote_conninfo(host) + " port=" + std::to_string(port) +
+               " dbname=" + quote_conninfo(name) + " user=" + quote_conninfo(user);
+    if (!password.empty()) conninfo += " password=" + quote_conninfo(password);
+  }
+  return conninfo + " connect_timeout=" + std::to_string(connect_timeout_seconds) +
+         " application_name=tributary";
+}
+
+std::string DatabaseSettings::describe() const {
+  if (url.empty()) return host + ":" + std::to_string(port) + "/" + name + " as " + user;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+      PQconninfoParse(url.c_str(), nullptr), &PQconninfoFree);
+  if (!options) return "DATABASE_URL (unparseable)";
+  std::map<std::string, std::string> parts;
+  for (auto* o = options.get(); o->keyword != nullptr; ++o) {
+    if (o->val != nullptr) parts[o->keyword] = o->val;
+  }
+  return parts["host"] + ":" + (parts["port"].empty() ? "5432" : parts["port"]) + "/" +
+         parts["dbname"] + " as " + parts["user"];
+}
+
+}  // namespace tributary

@@ -1,0 +1,144 @@
+#include "tributary/models/copy_row.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+namespace tributary::models {
+namespace {
+
+void append_int(std::int64_t value, std::string& out) {
+  char buffer[24];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, static_cast<std::size_t>(end - buffer));
+}
+
+void append_two(unsigned value, std::string& out) {
+  out.push_back(static_cast<char>('0' + value / 10));
+  out.push_back(static_cast<char>('0' + value % 10));
+}
+
+void append_date(date::sys_days day, std::string& out) {
+  const date::year_month_day ymd{day};
+  char year[8];
+  std::snprintf(year, sizeof year, "%04d", static_cast<int>(ymd.year()));
+  out.append(year);
+  out.push_back('-');
+  append_two(static_cast<unsigned>(ymd.month()), out);
+  out.push_back('-');
+  append_two(static_cast<unsigned>(ymd.day()), out);
+}
+
+void append_timestamp(Timestamp t, std::string& out) {
+  const auto day = date::floor<date::days>(t);
+  append_date(day, out);
+  const date::hh_mm_ss<std::chrono::microseconds> time{t - day};
+  out.push_back(' ');
+  append_two(static_cast<unsigned>(time.hours().count()), out);
+  out.push_back(':');
+  append_two(static_cast<unsigned>(time.minutes().count()), out);
+  out.push_back(':');
+  append_two(static_cast<unsigned>(time.seconds().count()), out);
+  out.push_back('.');
+  const auto micros = static_cast<unsigned>(time.subseconds().count());
+  char digits[7];
+  std::snprintf(digits, sizeof digits, "%06u", micros);
+  out.append(digits, 6);
+  out.append("+00");
+}
+
+void field_separator(std::string& out) { out.push_back('\t'); }
+
+void append_optional_text(const std::optional<std::string>& value, std::string& out) {
+  if (value) {
+    append_copy_text(*value, out);
+  } else {
+    out.append("\\N");
+  }
+}
+
+void append_optional_bool(const std::optional<bool>& value, std::string& out) {
+  if (value) {
+    out.push_back(*value ? 't' : 'f');
+  } else {
+    out.append("\\N");
+  }
+}
+
+}  // namespace
+
+void append_copy_text(std::string_view text, std::string& out) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const char* escaped = nullptr;
+    switch (c) {
+      case '\\': escaped = "\\\\"; break;
+      case '\t': escaped = "\\t"; break;
+      case '\n': escaped = "\\n"; break;
+      case '\r': escaped = "\\r"; break;
+      default: continue;
+    }
+    out.append(text.data() + start, i - start);
+    out.append(escaped);
+    start = i + 1;
+  }
+  out.append(text.data() + start, text.size() - start);
+}
+
+void append_copy_fields(const UserEvent& e, std::string& out) {
+  append_copy_text(e.device_id, out);
+  field_separator(out);
+  append_int(e.event_time, out);
+  field_separator(out);
+  append_date(e.event_date, out);
+  field_separator(out);
+  append_copy_text(e.event_type, out);
+  field_separator(out);
+  append_copy_text(e.data_type, out);
+  for (const auto value : {e.user_id, e.amp_id, e.server_upload_time, e.server_received_time,
+                           e.processed_time, e.client_event_time, e.client_upload_time}) {
+    field_separator(out);
+    append_int(value, out);
+  }
+  for (const auto* value : {&e.country, &e.city, &e.language, &e.region}) {
+    field_separator(out);
+    append_optional_text(*value, out);
+  }
+  field_separator(out);
+  append_copy_text(e.data.path, out);
+  field_separator(out);
+  append_copy_text(e.data.group_first_event, out);
+  field_separator(out);
+  append_copy_text(e.data.group_ids, out);
+  field_separator(out);
+  append_optional_bool(e.data.user_properties_updated, out);
+  const auto& p = e.user_properties;
+  field_separator(out);
+  append_optional_text(p.initial_li_fat_id, out);
+  field_separator(out);
+  append_optional_text(p.initial_rtd_cid, out);
+  field_separator(out);
+  if (p.user_corporate_id) {
+    append_int(*p.user_corporate_id, out);
+  } else {
+    out.append("\\N");
+  }
+  field_separator(out);
+  append_optional_bool(p.user_corporate_is_demo, out);
+  field_separator(out);
+  append_optional_text(p.user_corporate_status, out);
+  field_separator(out);
+  if (p.user_signup_date) {
+    append_timestamp(*p.user_signup_date, out);
+  } else {
+    out.append("\\N");
+  }
+  field_separator(out);
+  append_optional_text(p.user_role, out);
+  field_separator(out);
+  append_optional_text(p.user_status, out);
+  field_separator(out);
+  append_optional_text(e.extras, out);
+}
+
+}  // namespace tributary::models

@@ -1,0 +1,30 @@
+#include "tributary/models/event_parser.hpp"
+
+#include <string>
+#include <utility>
+
+#include "event_fields.hpp"
+#include "event_reader.hpp"
+#include "tributary/models/payload_parser.hpp"
+
+namespace tributary::models {
+
+EventOutcome parse_event(std::string_view json_text, std::size_t position) {
+  UserEvent event;
+  internal::ReadResult result =
+      internal::read_event(json_text, PayloadLimits{}.max_depth, event);
+  switch (result.status) {
+    case internal::ReadStatus::kAccepted:
+      return event;
+    case internal::ReadStatus::kRejected:
+      return Rejection{position, std::move(result.message), std::string(json_text)};
+    case internal::ReadStatus::kInvalidJson:
+      break;
+  }
+  std::string reason = "event: ";
+  reason += internal::rule::kNotValidJson;
+  reason += result.message;
+  return Rejection{position, std::move(reason), std::string(json_text)};
+}
+
+}  // namespace tributary::models

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Starts (or keeps running) the local PostgreSQL 15 cluster tributary uses when no database
+# is configured. The cluster runs as the `postgres` user (Postgres refuses root), listens on
+# 127.0.0.1:${LOCAL_PG_PORT:-54329} with password (scram) authentication, and holds the
+# database `tributary` owned by the login role `tributary`. Its connection settings, password
+# included, go to .local/postgres.env (mode 0600), which the CLI reads when nothing else
+# configures a database. Running it again is harmless.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+port=${LOCAL_PG_PORT:-54329}
+bindir=/usr/lib/postgresql/15/bin
+envfile="$repo/.local/postgres.env"
+
+# The data directory must be enterable by `postgres`: a checkout under a 0700 home is not,
+# so the cluster then lives under /var/tmp, named after the checkout.
+pgroot="$repo/.local/pg"
+mkdir -p "$repo/.local"
+if ! runuser -u postgres -- test -x "$repo/.local" 2>/dev/null; then
+  pgroot="/var/tmp/tributary-$(printf '%s' "$repo" | md5sum | cut -c1-12)/pg"
+  echo "db-up: $repo is not enterable by the postgres user; the cluster lives in $pgroot"
+fi
+data="$pgroot/data"
+sockdir="$pgroot/run"
+mkdir -p "$pgroot"
+chown postgres:postgres "$pgroot"
+runuser -u postgres -- mkdir -p "$sockdir"
+
+as_pg() { runuser -u postgres -- "$@"; }
+
+if [ ! -s "$data/PG_VERSION" ]; then
+  echo "db-up: creating a cluster in $data"
+  as_pg "$bindir/initdb" -D "$data" -U postgres -E UTF8 --locale=C.UTF-8 \
+    --auth-local=peer --auth-host=scram-sha-256 >/dev/null
+fi
+
+if ! as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+  as_pg "$bindir/pg_ctl" -D "$data" -l "$pgroot/postgres.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$sockdir" start >/dev/null
+  echo "db-up: PostgreSQL 15 listening on 127.0.0.1:$port (log: $pgroot/postgres.log)"
+else
+  port=$(awk 'NR==4' "$data/postmaster.pid")
+  echo "db-up: PostgreSQL already running on 127.0.0.1:$port"
+fi
+
+psql_pg() { as_pg psql -X -q -h "$sockdir" -p "$port" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+
+if [ -s "$envfile" ] && grep -q '^POSTGRES_PASSWORD=' "$envfile"; then
+  password=$(sed -n 's/^POSTGRES_PASSWORD=//p' "$envfile")
+else
+  password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+fi
+
+# The password travels on stdin (psql's \set from a here-doc), never on a command line.
+psql_pg -d postgres <<SQL
+\set pw '$password'
+select format('create role tributary login password %L', :'pw')
+ where not exists (select from pg_roles where rolname = 'tributary') \gexec
+select format('alter role tributary login password %L', :'pw') \gexec
+select 'create database tributary owner tributary'
+ where not exists (select from pg_database where datname = 'tributary') \gexec
+SQL
+
+umask 077
+cat > "$envfile" <<ENV
+# Written by scripts/db-up.sh: the local cluster. Used when no database is configured.
+POSTGRES_HOST=127.0.0.1
+POSTGRES_PORT=$port
+POSTGRES_DB=tributary
+POSTGRES_USER=tributary
+POSTGRES_PASSWORD=$password
+LOCAL_PG_SOCKET_DIR=$sockdir
+LOCAL_PG_DATA=$data
+ENV
+echo "db-up: connection settings in $envfile"

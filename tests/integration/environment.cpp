@@ -1,0 +1,88 @@
+#include "integration/environment.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <pqxx/pqxx>
+
+#include "tributary/logging.hpp"
+
+namespace tributary::testing {
+namespace {
+
+std::unique_ptr<PostgresCluster> g_cluster;
+
+class ClusterEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override { g_cluster = std::make_unique<PostgresCluster>(); }
+  void TearDown() override { g_cluster.reset(); }
+};
+
+}  // namespace
+
+PostgresCluster& cluster() { return *g_cluster; }
+
+DatabaseSettings fresh_database() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = std::string("t_") + info->test_suite_name() + "_" + info->name();
+  for (auto& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (name.size() > 60) name = name.substr(0, 60);
+  return cluster().create_database(name);
+}
+
+std::map<std::string, std::string> database_env(const DatabaseSettings& db) {
+  return {{"POSTGRES_HOST", db.host},         {"POSTGRES_PORT", std::to_string(db.port)},
+          {"POSTGRES_DB", db.name},           {"POSTGRES_USER", db.user},
+          {"POSTGRES_PASSWORD", db.password}, {"DATABASE_URL", ""},
+          {"TRIBUTARY_BACKOFF_BASE_MS", "10"}};
+}
+
+ProcessResult run_cli(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env) {
+  static const auto dir = [] {
+    auto d = std::filesystem::temp_directory_path() /
+             ("tributary-cli-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(d);
+    return d;
+  }();
+  std::vector<std::string> argv = {TRIBUTARY_CLI_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto full_env = env;
+  for (const char* name : {"API_URL", "API_TOKEN", "TRIBUTARY_PARALLEL", "TRIBUTARY_PROFILE"}) {
+    full_env.try_emplace(name, "");
+  }
+  return run_process(argv, full_env, dir.string());
+}
+
+std::string query_value(const DatabaseSettings& db, const std::string& sql) {
+  pqxx::connection conn(db.connection_string());
+  pqxx::nontransaction tx(conn);
+  const auto rows = tx.exec(sql);
+  if (rows.empty() || rows[0][0].is_null()) return {};
+  return rows[0][0].c_str();
+}
+
+std::string user_events_checksum(const DatabaseSettings& db) {
+  return query_value(
+      db,
+      "select md5(coalesce(string_agg(t::text, E'\\n' order by device_id, event_time), '')) "
+      "from (select device_id, event_time, event_date, event_type, data_type, user_id, amp_id, "
+      "server_upload_time, server_received_time, processed_time, client_event_time, "
+      "client_upload_time, country, city, language, region, path, group_first_event, group_ids, "
+      "user_properties_updated, initial_li_fat_id, initial_rtd_cid, user_corporate_id, "
+      "user_corporate_is_demo, user_corporate_status, user_signup_date, user_role, user_status, "
+      "extras from public.user_events) t");
+}
+
+}  // namespace tributary::testing
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  tributary::configure_logging("warn");
+  ::testing::AddGlobalTestEnvironment(new tributary::testing::ClusterEnvironment);
+  return RUN_ALL_TESTS();
+}

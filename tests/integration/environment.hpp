@@ -1,0 +1,35 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "support/postgres_cluster.hpp"
+#include "support/process.hpp"
+#include "tributary/settings.hpp"
+
+namespace tributary::testing {
+
+/// The cluster every integration test of this process shares (started once by the
+/// GoogleTest environment, removed at the end).
+PostgresCluster& cluster();
+
+/// A fresh, empty database named after the running test.
+DatabaseSettings fresh_database();
+
+/// Environment variables that point the CLI at `db` (and at nothing else: no .env applies,
+/// since the CLI runs in an empty working directory).
+std::map<std::string, std::string> database_env(const DatabaseSettings& db);
+
+/// Runs the built `tributary` binary with `args` and `env`, in an empty working directory.
+ProcessResult run_cli(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env);
+
+/// Runs SQL on `db` as its owner and returns the first column of the first row as text.
+std::string query_value(const DatabaseSettings& db, const std::string& sql);
+
+/// A checksum over every content column of public.user_events (all but the load times and
+/// run id), ordered by key: two tables with the same rows give the same checksum.
+std::string user_events_checksum(const DatabaseSettings& db);
+
+}  // namespace tributary::testing

@@ -1,0 +1,256 @@
+// parse_event(): events that break a rule, each with exactly one `<dotted.path>: <rule>`.
+#include "tributary/models/event_parser.hpp"
+
+#include <string>
+#include <variant>
+
+#include <gtest/gtest.h>
+
+#include "models_test_events.hpp"
+
+namespace tributary::models {
+namespace {
+
+using nlohmann::ordered_json;
+using testing::reason;
+using testing::with;
+using testing::with_raw;
+using testing::without;
+
+/// `"event_time":<raw>` in place of the design value, for numbers JSON libraries rewrite.
+std::string with_raw_value(const std::string& key, std::string_view raw) {
+  std::string text = with("/" + key, 0);
+  const std::string member = '"' + key + "\":0";
+  text.replace(text.find(member), member.size(), '"' + key + "\":" + std::string(raw));
+  return text;
+}
+
+std::string nested(std::size_t levels) {
+  return std::string(levels, '[') + std::string(levels, ']');
+}
+
+class EventParserRequiredField : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(EventParserRequiredField, RejectsEventWithoutIt) {
+  std::string pointer = std::string("/") + GetParam();
+  if (pointer == "/data.path") pointer = "/data/path";
+  EXPECT_EQ(reason(without(pointer)), std::string(GetParam()) + ": missing");
+}
+
+INSTANTIATE_TEST_SUITE_P(EventParser, EventParserRequiredField,
+                         ::testing::Values("date", "device_id", "event_time", "amp_id", "user_id",
+                                           "server_upload_time", "server_received_time",
+                                           "processed_time", "client_event_time",
+                                           "client_upload_time", "event_type", "data_type",
+                                           "data", "data.path", "user_properties"));
+
+TEST(EventParserRejection, ReportsMissingFieldsInFixedOrder) {
+  EXPECT_EQ(reason(R"({"user_properties":{},"event_type":"x"})"), "date: missing");
+  EXPECT_EQ(reason(R"({"date":"2024-01-05","device_id":"d"})"), "event_time: missing");
+  EXPECT_EQ(reason(R"({})"), "date: missing");
+}
+
+TEST(EventParserRejection, ReportsFirstViolationInDocumentOrder) {
+  EXPECT_EQ(reason(with_raw(R"("user_id":"x","device_id":"",)")), "user_id: not an integer");
+  // A violation met while reading wins over a field found missing at the end.
+  EXPECT_EQ(reason(R"({"device_id":""})"), "device_id: empty");
+}
+
+TEST(EventParserRejection, RejectsNonStringForStringFields) {
+  EXPECT_EQ(reason(with("/device_id", 5)), "device_id: not a string");
+  EXPECT_EQ(reason(with("/event_type", nullptr)), "event_type: not a string");
+  EXPECT_EQ(reason(with("/data_type", ordered_json::array())), "data_type: not a string");
+  EXPECT_EQ(reason(with("/country", 1)), "country: not a string");
+  EXPECT_EQ(reason(with("/city", ordered_json::object())), "city: not a string");
+  EXPECT_EQ(reason(with("/language", true)), "language: not a string");
+  EXPECT_EQ(reason(with("/region", 2.5)), "region: not a string");
+  EXPECT_EQ(reason(with("/data/path", nullptr)), "data.path: not a string");
+  EXPECT_EQ(reason(with("/user_properties/user_role", 5)), "user_properties.user_role: not a string");
+  EXPECT_EQ(reason(with("/user_properties/user_corporate_status", false)),
+            "user_properties.user_corporate_status: not a string");
+  EXPECT_EQ(reason(with("/date", 20240105)), "date: not a string");
+  EXPECT_EQ(reason(with("/user_properties/user_signup_date", 1)),
+            "user_properties.user_signup_date: not a string");
+}
+
+TEST(EventParserRejection, RejectsNonIntegerForEachIntegerField) {
+  for (const char* field : {"event_time", "amp_id", "user_id", "server_upload_time",
+                            "server_received_time", "processed_time", "client_event_time",
+                            "client_upload_time"}) {
+    const std::string expected = std::string(field) + ": not an integer";
+    const std::string pointer = std::string("/") + field;
+    EXPECT_EQ(reason(with(pointer, "12x")), expected);
+    EXPECT_EQ(reason(with(pointer, 5.5)), expected);
+    EXPECT_EQ(reason(with(pointer, true)), expected);
+    EXPECT_EQ(reason(with(pointer, nullptr)), expected);
+    EXPECT_EQ(reason(with(pointer, ordered_json::object())), expected);
+  }
+}
+
+TEST(EventParserRejection, RejectsDigitStringsThatAreNotPlainIntegers) {
+  for (const char* text : {"", "-", "+5", " 5", "5 ", "1e3", "5.0", "0x10", "--1"}) {
+    EXPECT_EQ(reason(with("/amp_id", text)), "amp_id: not an integer") << text;
+  }
+}
+
+TEST(EventParserRejection, RejectsNonIntegralNumbersWithExponent) {
+  EXPECT_EQ(reason(with_raw_value("amp_id", "1.25e1")), "amp_id: not an integer");
+  EXPECT_EQ(reason(with_raw_value("amp_id", "5.01")), "amp_id: not an integer");
+}
+
+TEST(EventParserRejection, RejectsNonIntegerCorporateId) {
+  EXPECT_EQ(reason(with("/user_properties/user_corporate_id", "abc")),
+            "user_properties.user_corporate_id: not an integer");
+  EXPECT_EQ(reason(with("/user_properties/user_corporate_id", false)),
+            "user_properties.user_corporate_id: not an integer");
+}
+
+TEST(EventParserRejection, RejectsIntegersBeyondInt64AsOutOfRange) {
+  EXPECT_EQ(reason(with_raw_value("event_time", "9223372036854775808")), "event_time: out of range");
+  EXPECT_EQ(reason(with_raw_value("event_time", "-9223372036854775809")), "event_time: out of range");
+  EXPECT_EQ(reason(with_raw_value("event_time", "123456789012345678901234567890")),
+            "event_time: out of range");
+  EXPECT_EQ(reason(with_raw_value("event_time", "99999999999999999999.0")),
+            "event_time: out of range");
+  EXPECT_EQ(reason(with_raw_value("event_time", "1e19")), "event_time: out of range");
+  EXPECT_EQ(reason(with_raw_value("event_time", "1e999")), "event_time: out of range");
+  EXPECT_EQ(reason(with("/event_time", "99999999999999999999")), "event_time: out of range");
+  EXPECT_EQ(reason(with("/user_properties/user_corporate_id", "-99999999999999999999")),
+            "user_properties.user_corporate_id: out of range");
+}
+
+TEST(EventParserRejection, RejectsNonBooleans) {
+  EXPECT_EQ(reason(with("/data/user_properties_updated", "yes")),
+            "data.user_properties_updated: not a boolean");
+  EXPECT_EQ(reason(with("/data/user_properties_updated", 1)),
+            "data.user_properties_updated: not a boolean");
+  EXPECT_EQ(reason(with("/user_properties/user_corporate_is_demo", "maybe")),
+            "user_properties.user_corporate_is_demo: not a boolean");
+  EXPECT_EQ(reason(with("/user_properties/user_corporate_is_demo", ordered_json::array())),
+            "user_properties.user_corporate_is_demo: not a boolean");
+}
+
+TEST(EventParserRejection, RejectsNonObjects) {
+  EXPECT_EQ(reason(with("/data", "x")), "data: not an object");
+  EXPECT_EQ(reason(with("/data", ordered_json::array())), "data: not an object");
+  EXPECT_EQ(reason(with("/data", nullptr)), "data: not an object");
+  EXPECT_EQ(reason(with("/user_properties", 5)), "user_properties: not an object");
+  EXPECT_EQ(reason(with("/data/group_ids", ordered_json::array())), "data.group_ids: not an object");
+  EXPECT_EQ(reason(with("/data/group_ids", "17")), "data.group_ids: not an object");
+  EXPECT_EQ(reason(with("/data/group_first_event", 0)), "data.group_first_event: not an object");
+}
+
+TEST(EventParserRejection, RejectsInvalidDates) {
+  for (const char* text : {"2024-02-30", "2023-02-29", "2024-01-05T24:00:00", "2024-01-05T12:60",
+                           "yesterday", "", "05/01/2024", "2024-01-05T00:00:00+25:00"}) {
+    EXPECT_EQ(reason(with("/date", text)), "date: not a valid date") << text;
+  }
+  EXPECT_EQ(reason(with("/user_properties/user_signup_date", "2023-13-01")),
+            "user_properties.user_signup_date: not a valid date");
+}
+
+TEST(EventParserRejection, RejectsEmptyDeviceId) {
+  EXPECT_EQ(reason(with("/device_id", "")), "device_id: empty");
+}
+
+TEST(EventParserRejection, RejectsDeviceIdLongerThan36Chars) {
+  EXPECT_EQ(reason(with("/device_id", std::string(37, 'a'))),
+            "device_id: longer than 36 characters");
+  std::string id;
+  for (int i = 0; i < 37; ++i) id += "\xC3\xA9";
+  EXPECT_EQ(reason(with("/device_id", id)), "device_id: longer than 36 characters");
+}
+
+TEST(EventParserRejection, RejectsNulInAnyStringValue) {
+  EXPECT_EQ(reason(with("/city", std::string("Mad\0rid", 7))), "city: contains a NUL character");
+  EXPECT_EQ(reason(with("/device_id", std::string("\0", 1))), "device_id: contains a NUL character");
+  EXPECT_EQ(reason(with("/event_time", std::string("12\0", 3))),
+            "event_time: contains a NUL character");
+  EXPECT_EQ(reason(with("/user_properties/user_role", std::string("a\0", 2))),
+            "user_properties.user_role: contains a NUL character");
+}
+
+TEST(EventParserRejection, RejectsNulInsideExtrasAndGroups) {
+  EXPECT_EQ(reason(with_raw(R"("foo":{"bar":["a","b\u0000"]},)")),
+            "foo.bar[1]: contains a NUL character");
+  EXPECT_EQ(reason(with("/data/group_ids", ordered_json::parse(R"({"company":["17","\u0000"]})"))),
+            "data.group_ids.company[1]: contains a NUL character");
+  EXPECT_EQ(reason(with_raw(R"("x":"\u0000",)", "data")), "data.x: contains a NUL character");
+}
+
+TEST(EventParserRejection, RejectsNulInAKey) {
+  EXPECT_EQ(reason(with_raw(R"("fo\u0000o":1,)")), R"(fo\u0000o: contains a NUL character)");
+  EXPECT_EQ(reason(with_raw(R"("a\u0000":1,)", "user_properties")),
+            R"(user_properties.a\u0000: contains a NUL character)");
+  EXPECT_EQ(reason(with("/data/group_first_event", ordered_json::parse(R"({"c\u0000":1})"))),
+            R"(data.group_first_event.c\u0000: contains a NUL character)");
+}
+
+TEST(EventParserRejection, RejectsDuplicateKeyAtItsPath) {
+  EXPECT_EQ(reason(with_raw(R"("device_id":"x",)")), "device_id: duplicate key");
+  EXPECT_EQ(reason(with_raw(R"("foo":1,"foo":2,)")), "foo: duplicate key");
+  EXPECT_EQ(reason(with_raw(R"("path":"/x",)", "data")), "data.path: duplicate key");
+  EXPECT_EQ(reason(with_raw(R"("q":1,"q":1,)", "data")), "data.q: duplicate key");
+  EXPECT_EQ(reason(with_raw(R"("user_role":"x",)", "user_properties")),
+            "user_properties.user_role: duplicate key");
+  EXPECT_EQ(reason(with_raw(R"("company":"1",)", "group_ids")),
+            "data.group_ids.company: duplicate key");
+  EXPECT_EQ(reason(with_raw(R"("n":{"k":1,"k":2},)")), "n.k: duplicate key");
+}
+
+TEST(EventParserRejection, RejectsElementThatIsNotAnObject) {
+  for (const char* text : {"5", R"("x")", "[]", "null", "true", "[{}]", "1e999"}) {
+    const EventOutcome outcome = parse_event(text, 3);
+    ASSERT_TRUE(std::holds_alternative<Rejection>(outcome)) << text;
+    EXPECT_EQ(std::get<Rejection>(outcome), (Rejection{3, "event: not an object", text}));
+  }
+}
+
+TEST(EventParserRejection, RejectsNestingDeeperThanLimit) {
+  std::string within = with_raw(R"("deep":)" + nested(63) + ",");  // the event is level 1
+  EXPECT_EQ(reason(within), "<accepted>");
+  EXPECT_EQ(reason(with_raw(R"("deep":)" + nested(64) + ",")),
+            "event: nested deeper than 64 levels");
+}
+
+TEST(EventParserRejection, Rejects10000LevelNestingWithoutCrashing) {
+  EXPECT_EQ(reason(with_raw(R"("deep":)" + nested(10000) + ",")),
+            "event: nested deeper than 64 levels");
+  EXPECT_EQ(reason(nested(10000)), "event: not an object");
+  std::string objects;
+  for (int i = 0; i < 10000; ++i) objects += R"({"a":)";
+  objects += "1" + std::string(10000, '}');
+  EXPECT_EQ(reason(objects), "event: nested deeper than 64 levels");
+}
+
+TEST(EventParserRejection, RejectsTextThatIsNotJsonWithItsOriginalBytes) {
+  const std::string text = R"({"date": tru})";
+  const EventOutcome outcome = parse_event(text, 7);
+  ASSERT_TRUE(std::holds_alternative<Rejection>(outcome));
+  const auto& rejection = std::get<Rejection>(outcome);
+  EXPECT_EQ(rejection.position, 7U);
+  EXPECT_EQ(rejection.raw_json, text);
+  EXPECT_EQ(rejection.reason.rfind("event: not valid JSON: ", 0), 0U) << rejection.reason;
+}
+
+TEST(EventParserRejection, RejectsInvalidUtf8AsNotValidJson) {
+  const std::string reason_text = reason(with_raw("\"k\":\"\xC3\x28\","));
+  EXPECT_EQ(reason_text.rfind("event: not valid JSON: ", 0), 0U) << reason_text;
+  for (const char c : reason_text) EXPECT_LT(static_cast<unsigned char>(c), 0x80U);
+}
+
+TEST(EventParserRejection, NotValidJsonWinsOverAnEarlierRuleViolation) {
+  const std::string text = with("/device_id", "") + " garbage";
+  EXPECT_EQ(reason(text).rfind("event: not valid JSON: ", 0), 0U);
+  EXPECT_EQ(reason("").rfind("event: not valid JSON: ", 0), 0U);
+}
+
+TEST(EventParserRejection, KeepsRawJsonByteForByte) {
+  const std::string text = " {\"device_id\" : \"\" ,\n\t\"x\":\"\\u00e9\"} ";
+  const EventOutcome outcome = parse_event(text, 0);
+  ASSERT_TRUE(std::holds_alternative<Rejection>(outcome));
+  EXPECT_EQ(std::get<Rejection>(outcome), (Rejection{0, "device_id: empty", text}));
+}
+
+}  // namespace
+}  // namespace tributary::models

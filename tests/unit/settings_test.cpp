@@ -1,0 +1,163 @@
+#include "tributary/settings.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tributary/error.hpp"
+
+namespace tributary {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+// Each test runs in its own empty directory with the tributary variables cleared, so no
+// .env, tributary.yaml or environment of the machine leaks in.
+class SettingsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    old_cwd_ = fs::current_path();
+    dir_ = fs::temp_directory_path() /
+           ("tributary-settings-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    fs::current_path(dir_);
+    for (const auto& [key, env] : setting_environment_names()) {
+      if (const char* v = std::getenv(env.c_str())) saved_[env] = v;
+      ::unsetenv(env.c_str());
+    }
+    ::unsetenv("TRIBUTARY_PROFILE");
+  }
+  void TearDown() override {
+    fs::current_path(old_cwd_);
+    fs::remove_all(dir_);
+    for (const auto& [key, env] : setting_environment_names()) ::unsetenv(env.c_str());
+    for (const auto& [env, value] : saved_) ::setenv(env.c_str(), value.c_str(), 1);
+  }
+  static void write(const std::string& name, const std::string& text) {
+    std::ofstream(name) << text;
+  }
+
+  fs::path old_cwd_;
+  fs::path dir_;
+  std::map<std::string, std::string> saved_;
+};
+
+TEST_F(SettingsTest, DefaultsApplyWhenNothingIsSet) {
+  const auto s = load_settings({});
+  EXPECT_EQ(s.parallel, 4);
+  EXPECT_EQ(s.api.max_attempts, 5);
+  EXPECT_TRUE(s.api.url.empty());
+}
+
+TEST_F(SettingsTest, FlagsBeatEnvironmentBeatDotenvBeatYaml) {
+  write("tributary.yaml", "parallel: 2\napi:\n  url: http://yaml/events\n  max_attempts: 7\n");
+  write(".env", "TRIBUTARY_PARALLEL=3\nAPI_URL=http://dotenv/events\n");
+  ::setenv("API_URL", "http://env/events", 1);
+  SettingsSources sources;
+  sources.flags["parallel"] = "6";
+  const auto s = load_settings(sources);
+  EXPECT_EQ(s.parallel, 6);
+  EXPECT_EQ(s.api.url, "http://env/events");
+  EXPECT_EQ(s.api.max_attempts, 7);
+}
+
+TEST_F(SettingsTest, DotenvBeatsYaml) {
+  write("tributary.yaml", "parallel: 2\n");
+  write(".env", "# comment\nexport TRIBUTARY_PARALLEL='3'\n");
+  EXPECT_EQ(load_settings({}).parallel, 3);
+}
+
+TEST_F(SettingsTest, ProfileOverlaysTheBase) {
+  write("tributary.yaml",
+        "parallel: 2\nprofiles:\n  fast:\n    parallel: 8\n    api:\n      url: http://fast/e\n");
+  SettingsSources sources;
+  sources.profile = "fast";
+  const auto s = load_settings(sources);
+  EXPECT_EQ(s.parallel, 8);
+  EXPECT_EQ(s.api.url, "http://fast/e");
+  EXPECT_EQ(s.profile, "fast");
+}
+
+TEST_F(SettingsTest, UnknownProfileIsReportedByName) {
+  write("tributary.yaml", "parallel: 2\n");
+  SettingsSources sources;
+  sources.profile = "nope";
+  try {
+    load_settings(sources);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("'nope'"));
+  }
+}
+
+TEST_F(SettingsTest, EveryMalformedValueIsReportedByItsName) {
+  ::setenv("TRIBUTARY_PARALLEL", "many", 1);
+  ::setenv("POSTGRES_PORT", "99999", 1);
+  write("tributary.yaml", "api:\n  max_attempts: zero\n  colour: blue\n");
+  try {
+    load_settings({});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_THAT(what, HasSubstr("TRIBUTARY_PARALLEL must be an integer"));
+    EXPECT_THAT(what, HasSubstr("POSTGRES_PORT must be an integer from 1 to 65535"));
+    EXPECT_THAT(what, HasSubstr("tributary.yaml: api.max_attempts"));
+    EXPECT_THAT(what, HasSubstr("unknown setting 'api.colour'"));
+  }
+}
+
+TEST_F(SettingsTest, SecretsAreRefusedInTheYamlFile) {
+  write("tributary.yaml", "api:\n  token: hunter2\n");
+  try {
+    load_settings({});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("API_TOKEN"));
+    EXPECT_THAT(e.what(), ::testing::Not(HasSubstr("hunter2")));
+  }
+}
+
+TEST_F(SettingsTest, MissingApiUrlIsNamedByValidate) {
+  const auto errors = load_settings({}).validate(true, false);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_THAT(errors.front(), HasSubstr("API_URL is not set"));
+}
+
+TEST_F(SettingsTest, LocalClusterIsUsedWhenNoDatabaseIsConfigured) {
+  fs::create_directories(".local");
+  write(".local/postgres.env", "POSTGRES_PORT=5555\nPOSTGRES_PASSWORD=local-secret\n");
+  auto s = load_settings({});
+  EXPECT_EQ(s.database.port, 5555);
+  ::setenv("POSTGRES_HOST", "db.example", 1);
+  s = load_settings({});
+  EXPECT_EQ(s.database.host, "db.example");
+  EXPECT_EQ(s.database.port, 5432);
+  EXPECT_TRUE(s.database.password.empty());
+}
+
+TEST_F(SettingsTest, DescribeNeverShowsThePassword) {
+  DatabaseSettings db;
+  db.password = "s3cret-canary";
+  EXPECT_THAT(db.describe(), ::testing::Not(HasSubstr("s3cret-canary")));
+  EXPECT_THAT(db.connection_string(), HasSubstr("s3cret-canary"));
+  db.url = "postgresql://alice:s3cret-canary@dbhost:6543/warehouse";
+  EXPECT_EQ(db.describe(), "dbhost:6543/warehouse as alice");
+}
+
+TEST_F(SettingsTest, MalformedDotenvLineIsReportedWithItsLineNumber) {
+  write(".env", "API_URL=http://x/e\nthis is not a setting\n");
+  try {
+    load_settings({});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(".env:2"));
+  }
+}
+
+}  // namespace
+}  // namespace tributary
