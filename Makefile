@@ -18,6 +18,15 @@ build: deps
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 1800
 
+deploy: build
+	@bash scripts/deploy.sh
+
+db-up: deps
+	@bash scripts/db-up.sh
+
+db-down:
+	@bash scripts/db-down.sh
+
 clean:
 	rm -rf $(BUILD)
 

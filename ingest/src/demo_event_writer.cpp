@@ -13,15 +13,23 @@ namespace {
 
 // Repetition weights the draw: page views dominate, invitations are rare.
 constexpr std::array<std::string_view, 20> kEventTypes{
-    "page_view", "page_view",  "page_view",      "page_view",       "page_view",
-    "page_view", "page_view",  "page_view",      "click",           "click",
-    "click",     "click",      "session_start",  "session_end",     "search",
-    "search",    "file_upload", "report_export", "settings_changed", "invite_sent"};
+    "page_view",        "page_view",   "page_view", "page_view", "page_view",   "page_view",
+    "page_view",        "page_view",   "click",     "click",     "click",       "click",
+    "session_start",    "session_end", "search",    "search",    "file_upload", "report_export",
+    "settings_changed", "invite_sent"};
 // One path holds a quote and a backslash, one a non-ASCII letter: both must survive escaping.
-constexpr std::array<std::string_view, 12> kPaths{
-    "/app/home",          "/app/home",      "/app/dashboard",     "/app/reports",
-    "/app/reports/weekly", "/app/settings", "/app/users/invite",  "/app/files/upload",
-    "/login",             "/app/projects/ñandú", "/app/search?q=\"q1\\q2\"", "/app/search?q=kpi"};
+constexpr std::array<std::string_view, 12> kPaths{"/app/home",
+                                                  "/app/home",
+                                                  "/app/dashboard",
+                                                  "/app/reports",
+                                                  "/app/reports/weekly",
+                                                  "/app/settings",
+                                                  "/app/users/invite",
+                                                  "/app/files/upload",
+                                                  "/login",
+                                                  "/app/projects/ñandú",
+                                                  "/app/search?q=\"q1\\q2\"",
+                                                  "/app/search?q=kpi"};
 constexpr std::array<std::string_view, 4> kNullWords{"null", "NULL", " Null ", "Null"};
 
 /// Writes the keys of one JSON object, with the commas between them.
@@ -84,8 +92,10 @@ void write_group(ObjectWriter& data, std::string_view name, const Corporation* c
                  bool as_list, Rng& rng) {
   const double u = rng.unit();
   if (corporation == nullptr) {
-    if (u < 0.5) data.key(name) += "{}";
-    else if (u < 0.9) data.key(name) += "null";
+    if (u < 0.5)
+      data.key(name) += "{}";
+    else if (u < 0.9)
+      data.key(name) += "null";
     return;
   }
   if (u < 0.08) {
@@ -120,8 +130,10 @@ void write_date(ObjectWriter& event, const EventSpec& spec, Rng& rng) {
   }
   out += spec.date_text;
   out += 'T';
-  if (rng.chance(0.15)) append_time_of_day(out, spec.event_time);
-  else out += "00:00:00";
+  if (rng.chance(0.15))
+    append_time_of_day(out, spec.event_time);
+  else
+    out += "00:00:00";
   out += '"';
 }
 
@@ -141,8 +153,10 @@ void write_data(ObjectWriter& event, const EventSpec& spec, const Corporation* c
     data.key("user_properties_updated") += "\"yes\"";
   } else {
     const double u = rng.unit();
-    if (u < 0.6) data.key("user_properties_updated") += "false";
-    else if (u < 0.7) data.key("user_properties_updated") += "true";
+    if (u < 0.6)
+      data.key("user_properties_updated") += "false";
+    else if (u < 0.7)
+      data.key("user_properties_updated") += "true";
   }
   if (rng.chance(0.005)) append_json_string(data.key("referrer"), "https://www.example.com/");
   data.close();
@@ -160,8 +174,10 @@ void write_user_properties(ObjectWriter& event, const EventSpec& spec,
     properties.key("user_corporate_id") += "\"abc\"";
   } else if (corporation != nullptr) {
     const double u = rng.unit();
-    if (u < 0.95) append_int(properties.key("user_corporate_id"), corporation->id);
-    else if (u < 0.98) append_json_string(properties.key("user_corporate_id"), corporation->id_text);
+    if (u < 0.95)
+      append_int(properties.key("user_corporate_id"), corporation->id);
+    else if (u < 0.98)
+      append_json_string(properties.key("user_corporate_id"), corporation->id_text);
   } else if (rng.chance(0.7)) {
     properties.key("user_corporate_id") += "null";
   }
@@ -169,9 +185,12 @@ void write_user_properties(ObjectWriter& event, const EventSpec& spec,
   if (corporation != nullptr) {
     const double u = rng.unit();
     const char* demo = corporation->is_demo ? "true" : "false";
-    if (u < 0.9) properties.key("user_corporate_is_demo") += demo;
-    else if (u < 0.95) append_json_string(properties.key("user_corporate_is_demo"), demo);
-    if (rng.chance(0.97)) append_json_string(properties.key("user_corporate_status"), corporation->status);
+    if (u < 0.9)
+      properties.key("user_corporate_is_demo") += demo;
+    else if (u < 0.95)
+      append_json_string(properties.key("user_corporate_is_demo"), demo);
+    if (rng.chance(0.97))
+      append_json_string(properties.key("user_corporate_status"), corporation->status);
   } else if (rng.chance(0.6)) {
     properties.key("user_corporate_is_demo") += "null";
     properties.key("user_corporate_status") += "null";
@@ -200,21 +219,36 @@ void write_not_an_object(std::string& out, Rng& rng) {
 
 std::string_view flaw_reason(Flaw flaw) noexcept {
   switch (flaw) {
-    case Flaw::None: return {};
-    case Flaw::NotAnObject: return "event: not an object";
-    case Flaw::DeviceIdTooLong: return "device_id: longer than 36 characters";
-    case Flaw::DeviceIdEmpty: return "device_id: empty";
-    case Flaw::DateInvalid: return "date: not a valid date";
-    case Flaw::EventTimeNotInteger: return "event_time: not an integer";
-    case Flaw::AmpIdMissing: return "amp_id: missing";
-    case Flaw::EventTypeNotString: return "event_type: not a string";
-    case Flaw::DataNotObject: return "data: not an object";
-    case Flaw::PathMissing: return "data.path: missing";
-    case Flaw::UserPropertiesUpdatedNotBoolean: return "data.user_properties_updated: not a boolean";
-    case Flaw::CityNul: return "city: contains a NUL character";
-    case Flaw::UserPropertiesMissing: return "user_properties: missing";
-    case Flaw::CorporateIdNotInteger: return "user_properties.user_corporate_id: not an integer";
-    case Flaw::SignupDateInvalid: return "user_properties.user_signup_date: not a valid date";
+    case Flaw::None:
+      return {};
+    case Flaw::NotAnObject:
+      return "event: not an object";
+    case Flaw::DeviceIdTooLong:
+      return "device_id: longer than 36 characters";
+    case Flaw::DeviceIdEmpty:
+      return "device_id: empty";
+    case Flaw::DateInvalid:
+      return "date: not a valid date";
+    case Flaw::EventTimeNotInteger:
+      return "event_time: not an integer";
+    case Flaw::AmpIdMissing:
+      return "amp_id: missing";
+    case Flaw::EventTypeNotString:
+      return "event_type: not a string";
+    case Flaw::DataNotObject:
+      return "data: not an object";
+    case Flaw::PathMissing:
+      return "data.path: missing";
+    case Flaw::UserPropertiesUpdatedNotBoolean:
+      return "data.user_properties_updated: not a boolean";
+    case Flaw::CityNul:
+      return "city: contains a NUL character";
+    case Flaw::UserPropertiesMissing:
+      return "user_properties: missing";
+    case Flaw::CorporateIdNotInteger:
+      return "user_properties.user_corporate_id: not an integer";
+    case Flaw::SignupDateInvalid:
+      return "user_properties.user_signup_date: not a valid date";
   }
   return {};
 }
@@ -229,11 +263,21 @@ void append_json_string(std::string& out, std::string_view text) {
     out.append(text.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         out += "\\u00";
         out += kHex[c >> 4];
@@ -262,8 +306,10 @@ void write_event(std::string& out, const EventSpec& spec, const Population& popu
                         draw_presence(rng, 0.03, 0.04, 0.02), rng);
   write_data(event, spec, corporation, rng);
   write_optional_string(event, "language", user.language, draw_presence(rng, 0.03, 0, 0.02), rng);
-  if (spec.flaw == Flaw::EventTypeNotString) event.key("event_type") += '5';
-  else append_json_string(event.key("event_type"), kEventTypes[rng.below(kEventTypes.size())]);
+  if (spec.flaw == Flaw::EventTypeNotString)
+    event.key("event_type") += '5';
+  else
+    append_json_string(event.key("event_type"), kEventTypes[rng.below(kEventTypes.size())]);
 
   if (spec.flaw == Flaw::DeviceIdTooLong) {
     std::string& text = event.key("device_id");
@@ -277,8 +323,10 @@ void write_event(std::string& out, const EventSpec& spec, const Population& popu
   }
   append_int(event.key("server_upload_time"), spec.server_upload_time);
   append_int(event.key("server_received_time"), received);
-  if (rng.chance(0.015)) append_json_string(event.key("user_id"), std::to_string(user.user_id));
-  else append_int(event.key("user_id"), user.user_id);
+  if (rng.chance(0.015))
+    append_json_string(event.key("user_id"), std::to_string(user.user_id));
+  else
+    append_int(event.key("user_id"), user.user_id);
   write_optional_string(event, "region", user.location->region, draw_presence(rng, 0.04, 0, 0.03),
                         rng);
   append_int(event.key("processed_time"), processed);
@@ -299,8 +347,10 @@ void write_event(std::string& out, const EventSpec& spec, const Population& popu
     if (rng.chance(0.005)) amp += ".0";  // an integral JSON number is still an integer
   }
   event.key("data_type") += rng.chance(0.98) ? "\"event\"" : "\"identify\"";
-  if (spec.flaw == Flaw::EventTimeNotInteger) event.key("event_time") += "\"12x\"";
-  else append_int(event.key("event_time"), spec.event_time);
+  if (spec.flaw == Flaw::EventTimeNotInteger)
+    event.key("event_time") += "\"12x\"";
+  else
+    append_int(event.key("event_time"), spec.event_time);
   if (rng.chance(0.01)) append_int(event.key("session_id"), spec.event_time / 1000 * 7 + 3);
   event.close();
 }

@@ -47,9 +47,9 @@ std::string_view flaw_reason(Flaw flaw) noexcept;
 /// Everything about one event that the generator decides (the rest is decoration).
 struct EventSpec {
   const User* user = nullptr;
-  std::uint8_t device = 0;           ///< index into user->devices
-  std::string_view date_text;        ///< `YYYY-MM-DD` of the day the event belongs to
-  std::int64_t event_time = 0;       ///< ms since the epoch; also client_event_time
+  std::uint8_t device = 0;      ///< index into user->devices
+  std::string_view date_text;   ///< `YYYY-MM-DD` of the day the event belongs to
+  std::int64_t event_time = 0;  ///< ms since the epoch; also client_event_time
   std::int64_t client_upload_time = 0;
   std::int64_t server_upload_time = 0;
   Flaw flaw = Flaw::None;

@@ -61,7 +61,8 @@ void DemoHttpServer::reset_current_connection() {
 }
 
 bool DemoHttpServer::wait_for_request(socket_t sock) const {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
   pollfd waiting{sock, POLLIN, 0};
   while (svr_sock_ != INVALID_SOCKET) {
     const int ready = ::poll(&waiting, 1, kPollSliceMs);

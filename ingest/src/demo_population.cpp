@@ -33,11 +33,11 @@ constexpr std::array<Location, 14> kLocations{{
 
 // Mixed case as upstream sends it; the loader lower-cases it.
 constexpr std::array<std::string_view, 10> kCorporationStatuses{
-    "Active", "ACTIVE", "active", "active", "Active", "Inactive", "inactive", "trial", "Trial",
-    "churned"};
+    "Active",   "ACTIVE",   "active", "active", "Active",
+    "Inactive", "inactive", "trial",  "Trial",  "churned"};
 constexpr std::array<std::string_view, 8> kRoles{"admin",  "member", "member",  "member",
                                                  "viewer", "viewer", "analyst", "owner"};
-constexpr std::array<std::string_view, 6> kUserStatuses{"active", "active",  "active",
+constexpr std::array<std::string_view, 6> kUserStatuses{"active",  "active",   "active",
                                                         "invited", "disabled", "pending"};
 
 /// A version-4 UUID in lowercase text.
@@ -63,7 +63,7 @@ std::string make_uuid(Rng& rng) {
 
 std::string make_signup(Rng& rng) {
   const date::sys_days first{date::year{2021} / 1 / 1};
-  const date::sys_days day = first + date::days{rng.below(3 * 365)};
+  const date::sys_days day = first + date::days{rng.below(std::uint64_t{3} * 365)};
   std::string out = format_iso_day(day);
   out += 'T';
   append_padded(out, static_cast<unsigned>(rng.below(24)), 2);

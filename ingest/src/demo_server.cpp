@@ -17,8 +17,8 @@
 #include <optional>
 #include <thread>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "demo_calendar.hpp"
 #include "demo_http_server.hpp"
@@ -31,8 +31,9 @@ namespace demo = internal::demo;
 
 namespace {
 
-constexpr std::size_t kWorkerThreads = 32;       // stalled requests must not starve the rest
-constexpr std::size_t kChunkBytes = 128 * 1024;  // body bytes handed to the socket at a time
+constexpr std::size_t kWorkerThreads = 32;  // stalled requests must not starve the rest
+constexpr std::size_t kChunkBytes =
+    std::size_t{128} * 1024;                           // body bytes handed to the socket at a time
 constexpr std::uint64_t kFaultSalt = 0x6661756c74ULL;  // "fault"
 constexpr const char* kNoEvents = "No event found for date";
 constexpr const char* kAcceptedKinds = "429, 500, 503, reset, cut, stall, badjson";
@@ -41,10 +42,13 @@ struct KindName {
   std::string_view name;
   FaultKind kind;
 };
-constexpr KindName kKinds[] = {
-    {"429", FaultKind::TooManyRequests}, {"500", FaultKind::InternalError},
-    {"503", FaultKind::ServiceUnavailable}, {"reset", FaultKind::Reset},
-    {"cut", FaultKind::Cut}, {"stall", FaultKind::Stall}, {"badjson", FaultKind::BadJson}};
+constexpr KindName kKinds[] = {{"429", FaultKind::TooManyRequests},
+                               {"500", FaultKind::InternalError},
+                               {"503", FaultKind::ServiceUnavailable},
+                               {"reset", FaultKind::Reset},
+                               {"cut", FaultKind::Cut},
+                               {"stall", FaultKind::Stall},
+                               {"badjson", FaultKind::BadJson}};
 
 std::string_view kind_name(FaultKind kind) {
   for (const auto& entry : kKinds) {
@@ -55,7 +59,10 @@ std::string_view kind_name(FaultKind kind) {
 
 void reply_detail(httplib::Response& res, int status, const std::string& detail) {
   res.status = status;
-  res.set_content(nlohmann::json{{"detail", detail}}.dump(), "application/json");
+  // `replace`: a detail that echoes a query parameter may hold bytes that are not UTF-8.
+  res.set_content(nlohmann::json{{"detail", detail}}.dump(-1, ' ', false,
+                                                          nlohmann::json::error_handler_t::replace),
+                  "application/json");
 }
 
 /// Compares without an early exit, so response timing says little about the token.
@@ -73,8 +80,10 @@ bool none_match_hits(std::string_view header, std::string_view etag) {
   while (!header.empty()) {
     const std::size_t comma = header.find(',');
     std::string_view tag = header.substr(0, comma);
-    while (!tag.empty() && std::isspace(static_cast<unsigned char>(tag.front()))) tag.remove_prefix(1);
-    while (!tag.empty() && std::isspace(static_cast<unsigned char>(tag.back()))) tag.remove_suffix(1);
+    while (!tag.empty() && std::isspace(static_cast<unsigned char>(tag.front())))
+      tag.remove_prefix(1);
+    while (!tag.empty() && std::isspace(static_cast<unsigned char>(tag.back())))
+      tag.remove_suffix(1);
     if (tag == etag || tag == "*") return true;
     if (comma == std::string_view::npos) break;
     header.remove_prefix(comma + 1);
@@ -96,8 +105,10 @@ FaultSpec parse_fault(std::string_view text) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const std::string_view rate_text = text.substr(eq + 1);
   double rate = -1.0;
-  const auto [end, error] = std::from_chars(rate_text.data(), rate_text.data() + rate_text.size(), rate);
-  if (error != std::errc{} || end != rate_text.data() + rate_text.size() || !(rate >= 0.0 && rate <= 1.0)) {
+  const auto [end, error] =
+      std::from_chars(rate_text.data(), rate_text.data() + rate_text.size(), rate);
+  if (error != std::errc{} || end != rate_text.data() + rate_text.size() ||
+      !(rate >= 0.0 && rate <= 1.0)) {
     throw fail();
   }
   for (const auto& entry : kKinds) {
@@ -170,7 +181,9 @@ void DemoServer::Impl::handle(const httplib::Request& req, httplib::Response& re
   const std::string text = req.get_param_value("date");
   const auto day = demo::parse_iso_day(text);
   if (!day) {
-    reply_detail(res, 400, "Invalid date '" + text.substr(0, 40) + "': expected a calendar day as YYYY-MM-DD");
+    reply_detail(
+        res, 400,
+        "Invalid date '" + text.substr(0, 40) + "': expected a calendar day as YYYY-MM-DD");
     return;
   }
   if (generator.event_count(*day) == 0) {
@@ -179,8 +192,8 @@ void DemoServer::Impl::handle(const httplib::Request& req, httplib::Response& re
   }
   const std::uint64_t attempt = next_attempt(*day);
   const auto fault = decide_fault(*day, attempt);
-  if (fault) spdlog::info("demo API: {} attempt {}: injecting fault '{}'", text, attempt, kind_name(*fault));
-  else spdlog::debug("demo API: {} attempt {}", text, attempt);
+  spdlog::debug("demo API: {} attempt {}: {}", text, attempt,
+                fault ? kind_name(*fault) : "no fault");
 
   if (fault && answer_fault(*fault, res)) return;
   if (!fault && none_match_hits(req.get_header_value("If-None-Match"), generator.etag(*day))) {
@@ -230,7 +243,7 @@ void DemoServer::Impl::stream_day(httplib::Response& res, date::sys_days day,
   res.set_chunked_content_provider(
       "application/json", [this, day, keep, fault](std::size_t, httplib::DataSink& sink) {
         std::string buffer;
-        buffer.reserve(kChunkBytes + 16 * 1024);
+        buffer.reserve(kChunkBytes + std::size_t{16} * 1024);
         buffer += '[';
         std::size_t sent = 0;
         bool delivered = true;
@@ -270,13 +283,17 @@ DemoServer::DemoServer(DemoServerOptions options)
   s.http.set_read_timeout(10);
   s.http.set_write_timeout(120);  // a client may pause reading while it loads a batch
   s.http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty() && res.status == 404) reply_detail(res, 404, "Not found: use GET /events?date=YYYY-MM-DD");
+    if (res.body.empty() && res.status == 404)
+      reply_detail(res, 404, "Not found: use GET /events?date=YYYY-MM-DD");
   });
-  s.http.Get("/events", [&s](const httplib::Request& req, httplib::Response& res) { s.handle(req, res); });
+  s.http.Get("/events",
+             [&s](const httplib::Request& req, httplib::Response& res) { s.handle(req, res); });
 
   const std::string& host = s.options.host;
-  if (s.options.port == 0) s.port = s.http.bind_to_any_port(host);
-  else s.port = s.http.bind_to_port(host, s.options.port) ? s.options.port : -1;
+  if (s.options.port == 0)
+    s.port = s.http.bind_to_any_port(host);
+  else
+    s.port = s.http.bind_to_port(host, s.options.port) ? s.options.port : -1;
   if (s.port <= 0) {
     throw Error("demo API: cannot listen on " + host + ":" + std::to_string(s.options.port) +
                 " (in use, or not an address of this machine); choose another --port or --host");
@@ -304,7 +321,8 @@ DemoServer::DemoServer(DemoServerOptions options)
     }
     if (done || std::chrono::steady_clock::now() > deadline) {
       stop();
-      throw Error("demo API: the server on " + host + ":" + std::to_string(s.port) + " did not start");
+      throw Error("demo API: the server on " + host + ":" + std::to_string(s.port) +
+                  " did not start");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
@@ -326,7 +344,8 @@ std::uint64_t DemoServer::requests() const noexcept { return impl_->requests.loa
 
 void DemoServer::wait() {
   std::unique_lock lock(impl_->state_mutex);
-  impl_->state_changed.wait(lock, [this] { return impl_->stopping.load() || impl_->listener_done; });
+  impl_->state_changed.wait(lock,
+                            [this] { return impl_->stopping.load() || impl_->listener_done; });
 }
 
 void DemoServer::stop() {

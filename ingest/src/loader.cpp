@@ -101,7 +101,9 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
                  static_cast<int>(day.time_since_epoch().count()));
   const auto previous = previous_load(tx, day_text);
   std::optional<std::string> etag;
-  if (previous && previous->status == "loaded" && !options.force) etag = previous->etag;
+  // --force and --mirror must see the payload itself, not a 304.
+  const bool may_skip = !options.force && !options.mirror;
+  if (previous && previous->status == "loaded" && may_skip) etag = previous->etag;
 
   internal::StagingConsumer staging(tx);
   DayFetch fetch;
@@ -115,7 +117,7 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
   result.payload_bytes = fetch.body_bytes;
 
   if (fetch.outcome == FetchOutcome::NotModified ||
-      (fetch.outcome == FetchOutcome::Events && !options.force && previous && previous->digest &&
+      (fetch.outcome == FetchOutcome::Events && may_skip && previous && previous->digest &&
        *previous->digest == staging.digest() && previous->status != "empty")) {
     tx.abort();
     record_unchanged(day_text, fetch.etag);

@@ -60,7 +60,9 @@ constexpr std::size_t kSlotCount = 128;
 constexpr std::uint8_t kEmptySlot = 0xFF;
 
 constexpr std::size_t key_hash(Scope scope, std::string_view key) noexcept {
-  const auto at = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(key[i])); };
+  const auto at = [&](std::size_t i) {
+    return static_cast<std::size_t>(static_cast<unsigned char>(key[i]));
+  };
   return (key.size() * 31 + at(0) * 7 + at(key.size() - 1) * 3 + at(key.size() / 2) * 5 +
           static_cast<std::size_t>(scope) * 41) %
          kSlotCount;

@@ -26,19 +26,43 @@ enum class Kind : std::uint8_t {
   kOptionalBoolean,
   kRequiredDate,
   kOptionalDate,
-  kObject,  ///< `data` and `user_properties`: read field by field
-  kGroup,   ///< `data.group_*`: kept whole as compact JSON, `{}` when null/missing
-  kUnknown, ///< any other key: kept in `extras`
+  kObject,   ///< `data` and `user_properties`: read field by field
+  kGroup,    ///< `data.group_*`: kept whole as compact JSON, `{}` when null/missing
+  kUnknown,  ///< any other key: kept in `extras`
 };
 
 /// Every key the contract names; kUnknown for the rest.
 enum class Field : std::uint8_t {
-  kDate, kDeviceId, kEventTime, kAmpId, kUserId, kServerUploadTime, kServerReceivedTime,
-  kProcessedTime, kClientEventTime, kClientUploadTime, kEventType, kDataType, kData,
-  kUserProperties, kCountry, kCity, kLanguage, kRegion,
-  kPath, kGroupFirstEvent, kGroupIds, kUserPropertiesUpdated,
-  kInitialLiFatId, kInitialRtdCid, kUserCorporateId, kUserCorporateIsDemo,
-  kUserCorporateStatus, kUserSignupDate, kUserRole, kUserStatus,
+  kDate,
+  kDeviceId,
+  kEventTime,
+  kAmpId,
+  kUserId,
+  kServerUploadTime,
+  kServerReceivedTime,
+  kProcessedTime,
+  kClientEventTime,
+  kClientUploadTime,
+  kEventType,
+  kDataType,
+  kData,
+  kUserProperties,
+  kCountry,
+  kCity,
+  kLanguage,
+  kRegion,
+  kPath,
+  kGroupFirstEvent,
+  kGroupIds,
+  kUserPropertiesUpdated,
+  kInitialLiFatId,
+  kInitialRtdCid,
+  kUserCorporateId,
+  kUserCorporateIsDemo,
+  kUserCorporateStatus,
+  kUserSignupDate,
+  kUserRole,
+  kUserStatus,
   kUnknown,
 };
 

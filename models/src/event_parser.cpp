@@ -11,8 +11,7 @@ namespace tributary::models {
 
 EventOutcome parse_event(std::string_view json_text, std::size_t position) {
   UserEvent event;
-  internal::ReadResult result =
-      internal::read_event(json_text, PayloadLimits{}.max_depth, event);
+  internal::ReadResult result = internal::read_event(json_text, PayloadLimits{}.max_depth, event);
   switch (result.status) {
     case internal::ReadStatus::kAccepted:
       return event;

@@ -17,8 +17,8 @@ using OrderedJson = nlohmann::ordered_json;
 using ObjectT = OrderedJson::object_t;
 using Type = Scalar::Type;
 
-const std::string kDataKey = "data";
-const std::string kUserPropertiesKey = "user_properties";
+constexpr std::string_view kDataKey = "data";
+constexpr std::string_view kUserPropertiesKey = "user_properties";
 
 /// Builds one UserEvent from SAX events, tracking where it is in the event. Named fields are
 /// stored as they arrive; only subtrees that must stay JSON (`data.group_*`, unknown keys)
@@ -97,7 +97,7 @@ class EventReader final : public nlohmann::json_sax<Json> {
 
   UserEvent& event_;
   std::size_t max_depth_;
-  std::size_t depth_ = 0;          // open objects/arrays; the event itself is depth 1
+  std::size_t depth_ = 0;  // open objects/arrays; the event itself is depth 1
   Mode mode_ = Mode::kFields;
   Scope scope_ = Scope::kRoot;     // the named object being read (kFields and kCapture)
   Field field_ = Field::kUnknown;  // the field whose value comes next
@@ -272,12 +272,21 @@ bool EventReader::assign(const Scalar& value) {
 
 void EventReader::finish() {
   // Checked after the event ends, in this fixed order.
-  static constexpr Field kRequired[] = {
-      Field::kDate,           Field::kDeviceId,           Field::kEventTime,
-      Field::kAmpId,          Field::kUserId,             Field::kServerUploadTime,
-      Field::kServerReceivedTime, Field::kProcessedTime,  Field::kClientEventTime,
-      Field::kClientUploadTime,   Field::kEventType,      Field::kDataType,
-      Field::kData,           Field::kPath,               Field::kUserProperties};
+  static constexpr Field kRequired[] = {Field::kDate,
+                                        Field::kDeviceId,
+                                        Field::kEventTime,
+                                        Field::kAmpId,
+                                        Field::kUserId,
+                                        Field::kServerUploadTime,
+                                        Field::kServerReceivedTime,
+                                        Field::kProcessedTime,
+                                        Field::kClientEventTime,
+                                        Field::kClientUploadTime,
+                                        Field::kEventType,
+                                        Field::kDataType,
+                                        Field::kData,
+                                        Field::kPath,
+                                        Field::kUserProperties};
   for (const Field field : kRequired) {
     if (!seen(field)) {
       reject(field_spec(field).path, rule::kMissing);
@@ -324,9 +333,9 @@ ObjectT& EventReader::extras_scope() {
   if (extras_.is_null()) extras_ = OrderedJson::object();
   ObjectT& root = extras_.get_ref<ObjectT&>();
   if (scope_ == Scope::kRoot) return root;
-  const std::string& name = scope_ == Scope::kData ? kDataKey : kUserPropertiesKey;
+  const std::string_view name = scope_ == Scope::kData ? kDataKey : kUserPropertiesKey;
   auto it = root.find(name);
-  if (it == root.end()) it = root.emplace(name, OrderedJson::object()).first;
+  if (it == root.end()) it = root.emplace(std::string(name), OrderedJson::object()).first;
   return it->second.get_ref<ObjectT&>();
 }
 
@@ -334,7 +343,7 @@ const ObjectT* EventReader::find_extras_scope() const {
   if (extras_.is_null()) return nullptr;
   const ObjectT& root = extras_.get_ref<const ObjectT&>();
   if (scope_ == Scope::kRoot) return &root;
-  const auto it = root.find(scope_ == Scope::kData ? kDataKey : kUserPropertiesKey);
+  const auto it = root.find(std::string(scope_ == Scope::kData ? kDataKey : kUserPropertiesKey));
   return it == root.end() ? nullptr : &it->second.get_ref<const ObjectT&>();
 }
 

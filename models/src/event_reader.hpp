@@ -21,8 +21,8 @@ enum class ReadStatus : std::uint8_t {
 /// The outcome of read_event().
 struct ReadResult {
   ReadStatus status = ReadStatus::kAccepted;
-  std::string message;      ///< the reason (kRejected) or the parse error (kInvalidJson)
-  std::size_t offset = 0;   ///< kInvalidJson: byte offset of the error in the text
+  std::string message;     ///< the reason (kRejected) or the parse error (kInvalidJson)
+  std::size_t offset = 0;  ///< kInvalidJson: byte offset of the error in the text
 };
 
 /// Validates and flattens one event (DESIGN section 3) in a single SAX pass. `event` must

@@ -52,8 +52,8 @@ std::optional<date::sys_days> read_date(Cursor& cursor) {
   int year = 0;
   int month = 0;
   int day = 0;
-  if (!cursor.digits(4, year) || !cursor.eat('-') || !cursor.digits(2, month) ||
-      !cursor.eat('-') || !cursor.digits(2, day)) {
+  if (!cursor.digits(4, year) || !cursor.eat('-') || !cursor.digits(2, month) || !cursor.eat('-') ||
+      !cursor.digits(2, day)) {
     return std::nullopt;
   }
   const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},

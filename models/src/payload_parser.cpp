@@ -80,9 +80,9 @@ inline const char* find_structure_stop(const char* p, const char* end) {
   while (end - p >= 16) {
     const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     const __m128i folded = _mm_or_si128(chunk, case_bit);
-    const __m128i hits = _mm_or_si128(
-        _mm_cmpeq_epi8(chunk, quote),
-        _mm_or_si128(_mm_cmpeq_epi8(folded, open), _mm_cmpeq_epi8(folded, close)));
+    const __m128i hits =
+        _mm_or_si128(_mm_cmpeq_epi8(chunk, quote),
+                     _mm_or_si128(_mm_cmpeq_epi8(folded, open), _mm_cmpeq_epi8(folded, close)));
     const int mask = _mm_movemask_epi8(hits);
     if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
     p += 16;
@@ -350,8 +350,8 @@ void PayloadParser::take_element(std::string_view text) {
   }
   const std::uint64_t offset = element_offset_ + result.offset;
   fail(PayloadError::Kind::InvalidJson, offset,
-       "payload is not valid JSON: element " + std::to_string(position) + at_byte(offset) +
-           ": " + result.message);
+       "payload is not valid JSON: element " + std::to_string(position) + at_byte(offset) + ": " +
+           result.message);
 }
 
 std::uint64_t PayloadParser::offset_of(const char* p) const noexcept {

@@ -6,6 +6,7 @@
 
 #include "support/postgres_cluster.hpp"
 #include "support/process.hpp"
+#include "tributary/demo_server.hpp"
 #include "tributary/settings.hpp"
 
 namespace tributary::testing {
@@ -13,6 +14,13 @@ namespace tributary::testing {
 /// The cluster every integration test of this process shares (started once by the
 /// GoogleTest environment, removed at the end).
 PostgresCluster& cluster();
+
+/// Demo API options serving `data` with everything else at its default.
+inline DemoServerOptions demo_server_options(const DemoOptions& data) {
+  DemoServerOptions options;
+  options.data = data;
+  return options;
+}
 
 /// A fresh, empty database named after the running test.
 DatabaseSettings fresh_database();

@@ -105,8 +105,9 @@ TEST(LoadFailure, FailedDayRollsBackWhileOthersCommitAndARerunCompletesIt) {
   EXPECT_EQ(query_value(db, "select count(*) from public.user_events"), std::to_string(keys.size()));
   EXPECT_EQ(query_value(db, "select status from ingest.runs order by id desc limit 1"), "partial");
 
-  DemoServer healthy({.data = options});
+  DemoServer healthy(demo_server_options(options));
   env["API_URL"] = healthy.url();
+  env["API_TOKEN"] = "demo-token";
   const auto second = run_cli({"backfill-month", "2024-01", "--missing-only", "--no-models"}, env);
   EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
   EXPECT_EQ(query_value(db, "select count(*) from ingest.day_loads where status = 'loaded'"), "31");

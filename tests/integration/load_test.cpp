@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include <pqxx/pqxx>
+
 #include "integration/environment.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/demo_server.hpp"
@@ -71,7 +73,7 @@ std::vector<std::string> column(const DatabaseSettings& db, const std::string& s
 TEST(Load, MonthBackfillLoadsEveryDistinctValidKeyAndKeepsEveryRejection) {
   const auto db = fresh_database();
   const auto options = small_month();
-  DemoServer server({.data = options});
+  DemoServer server(demo_server_options(options));
   const auto run = backfill_month(settings_for(db, server.url()), year{2024} / January);
 
   EXPECT_EQ(run.count(DayStatus::Loaded), 31u);
@@ -92,7 +94,7 @@ TEST(Load, MonthBackfillLoadsEveryDistinctValidKeyAndKeepsEveryRejection) {
 
 TEST(Load, ParallelEightAndParallelOneGiveIdenticalTables) {
   const auto options = small_month(11);
-  DemoServer server({.data = options});
+  DemoServer server(demo_server_options(options));
   const auto db1 = cluster().create_database("t_parallel_one");
   const auto db8 = cluster().create_database("t_parallel_eight");
   RunOptions one;
@@ -107,7 +109,7 @@ TEST(Load, ParallelEightAndParallelOneGiveIdenticalTables) {
 
 TEST(Load, RerunRewritesNothingAndReportsEveryDayUnchanged) {
   const auto db = fresh_database();
-  DemoServer server({.data = small_month()});
+  DemoServer server(demo_server_options(small_month()));
   const auto settings = settings_for(db, server.url());
   ASSERT_TRUE(backfill_month(settings, year{2024} / January).ok());
   const auto before = xmin_fingerprint(db);
@@ -123,7 +125,7 @@ TEST(Load, RerunRewritesNothingAndReportsEveryDayUnchanged) {
 
 TEST(Load, SamePayloadWithoutEtagIsRecognisedByDigest) {
   const auto db = fresh_database();
-  DemoServer server({.data = small_month()});
+  DemoServer server(demo_server_options(small_month()));
   auto settings = settings_for(db, server.url());
   const auto day = parse_day("2024-01-09");
   ASSERT_EQ(request_day(settings, day).days.at(0).status, DayStatus::Loaded);
@@ -137,7 +139,7 @@ TEST(Load, SamePayloadWithoutEtagIsRecognisedByDigest) {
 
 TEST(Load, ForceRewritesEveryRowAndKeepsTheSameContent) {
   const auto db = fresh_database();
-  DemoServer server({.data = small_month()});
+  DemoServer server(demo_server_options(small_month()));
   const auto settings = settings_for(db, server.url());
   ASSERT_TRUE(backfill_month(settings, year{2024} / January).ok());
   const auto checksum = user_events_checksum(db);

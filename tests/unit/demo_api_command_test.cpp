@@ -28,15 +28,18 @@ using std::chrono::milliseconds;
 /// A running `tributary` child whose stdout the test reads; killed if the test fails early.
 class RunningCli {
  public:
-  explicit RunningCli(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
+  explicit RunningCli(const std::vector<std::string>& args,
+                      const std::vector<std::string>& env = {}) {
     std::vector<std::string> argv{TRIBUTARY_CLI_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> arg_ptrs;
+    arg_ptrs.reserve(argv.size() + 1);
     for (auto& a : argv) arg_ptrs.push_back(a.data());
     arg_ptrs.push_back(nullptr);
     std::vector<std::string> environment = env;
     for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
     std::vector<char*> env_ptrs;
+    env_ptrs.reserve(environment.size() + 1);
     for (auto& e : environment) env_ptrs.push_back(e.data());
     env_ptrs.push_back(nullptr);
 
@@ -97,9 +100,9 @@ class RunningCli {
 
 /// The port of a `listening on http://127.0.0.1:PORT/events` line, or 0.
 int listening_port(const std::string& line) {
-  static const std::regex kLine(R"(^listening on http://127\.0\.0\.1:([0-9]+)/events$)");
+  static const std::regex line_pattern(R"(^listening on http://127\.0\.0\.1:([0-9]+)/events$)");
   std::smatch match;
-  return std::regex_match(line, match, kLine) ? std::stoi(match[1]) : 0;
+  return std::regex_match(line, match, line_pattern) ? std::stoi(match[1]) : 0;
 }
 
 TEST(DemoApiCommand, PrintsOneListeningLineServesTheSeedsEventsAndExitsZeroOnSigterm) {
@@ -142,8 +145,9 @@ TEST(DemoApiCommand, TakesTheTokenFromDemoApiTokenAndExitsZeroOnSigint) {
 }
 
 TEST(DemoApiCommand, RejectsBadOptionsWithExitCode2NamingEachOne) {
-  const auto result = testing::run_process({TRIBUTARY_CLI_PATH, "demo-api", "--port", "0", "--from",
-                                            "2024-02-30", "--fault", "nope=1", "--invalid-rate", "2"});
+  const auto result =
+      testing::run_process({TRIBUTARY_CLI_PATH, "demo-api", "--port", "0", "--from", "2024-02-30",
+                            "--fault", "nope=1", "--invalid-rate", "2"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.out, "");
   for (const char* named : {"--from", "2024-02-30", "nope=1", "--invalid-rate"}) {
@@ -155,7 +159,8 @@ TEST(DemoApiCommand, RefusesAPortInUseWithExitCode2) {
   RunningCli first({"demo-api", "--port", "0", "--events-per-day", "10"});
   const int port = listening_port(first.read_line(milliseconds(10'000)));
   ASSERT_GT(port, 0);
-  const auto second = testing::run_process({TRIBUTARY_CLI_PATH, "demo-api", "--port", std::to_string(port)});
+  const auto second =
+      testing::run_process({TRIBUTARY_CLI_PATH, "demo-api", "--port", std::to_string(port)});
   EXPECT_EQ(second.exit_code, 2);
   EXPECT_NE(second.err.find(std::to_string(port)), std::string::npos) << second.err;
 }

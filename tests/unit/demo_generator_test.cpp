@@ -175,9 +175,9 @@ TEST(DemoGenerator, ValidEventsAreObjectsWithEveryRequiredField) {
     for (const char* key : {"date", "device_id", "event_type", "data_type"}) {
       ASSERT_TRUE(event.contains(key) && event[key].is_string()) << key << ": " << e.json;
     }
-    for (const char* key : {"event_time", "amp_id", "user_id", "server_upload_time",
-                            "server_received_time", "processed_time", "client_event_time",
-                            "client_upload_time"}) {
+    for (const char* key :
+         {"event_time", "amp_id", "user_id", "server_upload_time", "server_received_time",
+          "processed_time", "client_event_time", "client_upload_time"}) {
       ASSERT_TRUE(event.contains(key)) << key << ": " << e.json;
     }
     ASSERT_TRUE(event["data"].is_object() && event["data"]["path"].is_string()) << e.json;
@@ -260,6 +260,20 @@ TEST(DemoGenerator, ResendsKeysOfThePreviousDayWithItsDateAndALaterUploadTime) {
   EXPECT_LT(resent, 60u);
 }
 
+TEST(DemoGenerator, TheFirstDayServedResendsNoKeysOfTheDayBefore) {
+  const DemoGenerator generator(options(8, 10'000));
+  const date::sys_days first{date::year{2024} / 1 / 1};
+  for (const auto& e : day_events(generator, first)) {
+    if (e.expected_reason) continue;
+    EXPECT_GE(e.event_time, day_start_ms(first)) << e.json;
+    EXPECT_EQ(json::parse(e.json)["date"].get<std::string>().substr(0, 10), "2024-01-01");
+  }
+  DemoOptions later = options(8, 10'000);
+  later.from = first - date::days{1};
+  EXPECT_NE(generator.etag(first), DemoGenerator(later).etag(first));
+  EXPECT_EQ(generator.etag(kFriday), DemoGenerator(later).etag(kFriday));
+}
+
 TEST(DemoGenerator, OptionalFieldsComeAsValuesNullsNullWordsOrAbsent) {
   std::map<std::string, std::size_t> counts;
   std::set<std::string> statuses;
@@ -267,13 +281,18 @@ TEST(DemoGenerator, OptionalFieldsComeAsValuesNullsNullWordsOrAbsent) {
     const json event = json::parse(e.json);
     for (const char* key : {"country", "city"}) {
       const std::string k = key;
-      if (!event.contains(key)) ++counts[k + " absent"];
-      else if (event[key].is_null()) ++counts[k + " null"];
-      else if (is_null_word(event[key])) ++counts[k + " null word"];
+      if (!event.contains(key))
+        ++counts[k + " absent"];
+      else if (event[key].is_null())
+        ++counts[k + " null"];
+      else if (is_null_word(event[key]))
+        ++counts[k + " null word"];
       if (event.contains(key) && event[key] == " Null ") ++counts[k + " spaced Null"];
     }
-    if (event["data"].contains("group_ids") && event["data"]["group_ids"].is_null()) ++counts["group_ids null"];
-    if (event["data"].contains("group_first_event") && event["data"]["group_first_event"].is_null()) {
+    if (event["data"].contains("group_ids") && event["data"]["group_ids"].is_null())
+      ++counts["group_ids null"];
+    if (event["data"].contains("group_first_event") &&
+        event["data"]["group_first_event"].is_null()) {
       ++counts["group_first_event null"];
     }
     if (event.contains("session_id") || event["data"].contains("referrer") ||
@@ -285,9 +304,10 @@ TEST(DemoGenerator, OptionalFieldsComeAsValuesNullsNullWordsOrAbsent) {
       statuses.insert(event["user_properties"]["user_corporate_status"].get<std::string>());
     }
   });
-  for (const char* what : {"country absent", "country null", "country null word", "country spaced Null",
-                           "city absent", "city null", "city null word", "city spaced Null",
-                           "group_ids null", "group_first_event null", "extras"}) {
+  for (const char* what :
+       {"country absent", "country null", "country null word", "country spaced Null", "city absent",
+        "city null", "city null word", "city spaced Null", "group_ids null",
+        "group_first_event null", "extras"}) {
     EXPECT_GT(counts[what], 0u) << what;
   }
   EXPECT_TRUE(statuses.count("Active") && statuses.count("ACTIVE") && statuses.count("active"));
@@ -336,10 +356,12 @@ TEST(DemoGenerator, GeneratesAHundredThousandEventsADayFast) {
     bytes += e.json.size() + 1;
     ++events;
   });
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(events, 100'000u);
   std::printf("[ demo     ] generated %zu events, %.1f MB in %.3f s: %.0f MB/s\n", events,
-              static_cast<double>(bytes) / 1e6, seconds, static_cast<double>(bytes) / 1e6 / seconds);
+              static_cast<double>(bytes) / 1e6, seconds,
+              static_cast<double>(bytes) / 1e6 / seconds);
 }
 
 }  // namespace

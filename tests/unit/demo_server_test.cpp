@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
 #include <future>
 #include <memory>
 #include <string>
@@ -28,7 +28,8 @@ using std::chrono::milliseconds;
 constexpr const char* kFriday = "2024-01-05";
 constexpr date::sys_days kFridayDay{date::year{2024} / 1 / 5};
 
-DemoServerOptions server_options(std::vector<FaultSpec> faults = {}, std::size_t events_per_day = 300) {
+DemoServerOptions server_options(std::vector<FaultSpec> faults = {},
+                                 std::size_t events_per_day = 300) {
   DemoServerOptions options;
   options.data.events_per_day = events_per_day;
   options.faults = std::move(faults);
@@ -108,8 +109,9 @@ TEST(DemoServer, AnswersDaysOutsideTheRangeWith404NoEventFound) {
 TEST(DemoServer, RejectsAMissingOrMalformedDateWith400) {
   DemoServer server(server_options());
   auto client = client_for(server);
-  for (const std::string path : {"/events", "/events?date=2024-02-30", "/events?date=2024-1-5",
-                                 "/events?date=yesterday", "/events?date=2024-01-05T00:00:00"}) {
+  for (const std::string path :
+       {"/events", "/events?date=2024-02-30", "/events?date=2024-1-5", "/events?date=yesterday",
+        "/events?date=2024-01-05T00:00:00", "/events?date=%FF%FE"}) {
     const auto res = client.Get(path, with_token());
     ASSERT_TRUE(res) << path;
     EXPECT_EQ(res->status, 400) << path;
@@ -150,7 +152,8 @@ TEST(DemoServer, CompressesWithGzipWhenAskedToTheSameBody) {
 
   auto decoding = client_for(server);
   decoding.set_decompress(true);
-  const auto decoded = decoding.Get(events_path(kFriday), with_token({{"Accept-Encoding", "gzip"}}));
+  const auto decoded =
+      decoding.Get(events_path(kFriday), with_token({{"Accept-Encoding", "gzip"}}));
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->get_header_value("Content-Encoding"), "gzip");
   EXPECT_EQ(decoded->body, plain);
@@ -194,11 +197,11 @@ TEST(DemoServer, CutsTheBodyShortAndDropsTheConnection) {
   DemoServer server(server_options({parse_fault("cut=1")}, 2000));
   auto client = client_for(server);
   std::string received;
-  const auto res = client.Get(events_path(kFriday), with_token(),
-                              [&](const char* data, std::size_t size) {
-                                received.append(data, size);
-                                return true;
-                              });
+  const auto res =
+      client.Get(events_path(kFriday), with_token(), [&](const char* data, std::size_t size) {
+        received.append(data, size);
+        return true;
+      });
   EXPECT_FALSE(res);
   EXPECT_GT(received.size(), 1000u);
   EXPECT_LT(received.size(), expected_body(server_options({}, 2000), kFridayDay).size() * 2 / 3);
@@ -212,11 +215,11 @@ TEST(DemoServer, StallsTheBodyForTheStallTimeThenCloses) {
   auto client = client_for(server);
   std::string received;
   const auto start = std::chrono::steady_clock::now();
-  const auto res = client.Get(events_path(kFriday), with_token(),
-                              [&](const char* data, std::size_t size) {
-                                received.append(data, size);
-                                return true;
-                              });
+  const auto res =
+      client.Get(events_path(kFriday), with_token(), [&](const char* data, std::size_t size) {
+        received.append(data, size);
+        return true;
+      });
   EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(400));
   EXPECT_FALSE(res);
   EXPECT_GT(received.size(), 1000u);
@@ -237,6 +240,15 @@ TEST(DemoServer, StopsPromptlyWhileABodyStalls) {
   server.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(3000));
   EXPECT_FALSE(request.get());
+}
+
+TEST(DemoServer, WaitReturnsOnceAnotherThreadStopsIt) {
+  DemoServer server(server_options());
+  auto waiting = std::async(std::launch::async, [&server] { server.wait(); });
+  EXPECT_EQ(waiting.wait_for(milliseconds(100)), std::future_status::timeout);
+  server.stop();
+  EXPECT_EQ(waiting.wait_for(milliseconds(3000)), std::future_status::ready);
+  server.stop();  // idempotent
 }
 
 TEST(DemoServer, AnswersBadJsonWith200AndABodyThatIsNotJson) {
@@ -265,9 +277,9 @@ std::vector<int> statuses(const DemoServerOptions& options) {
 }
 
 TEST(DemoServer, DecidesFaultsBySeedDateAndAttemptRepeatably) {
-  const auto options = server_options(
-      {parse_fault("500=0.25"), parse_fault("503=0.2"), parse_fault("429=0.2"), parse_fault("reset=0.1")},
-      50);
+  const auto options = server_options({parse_fault("500=0.25"), parse_fault("503=0.2"),
+                                       parse_fault("429=0.2"), parse_fault("reset=0.1")},
+                                      50);
   const auto first = statuses(options);
   EXPECT_EQ(first, statuses(options));
   EXPECT_NE(std::count(first.begin(), first.end(), 200), 0);
@@ -295,7 +307,8 @@ TEST(DemoServer, ServesAHundredThousandEventDayQuickly) {
   auto client = client_for(server);
   const auto start = std::chrono::steady_clock::now();
   const auto res = client.Get(events_path(kFriday), with_token());
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   ASSERT_FALSE(res->body.empty());
@@ -315,9 +328,12 @@ TEST(DemoServer, RefusesAPortThatIsInUse) {
 
 TEST(DemoServerParseFault, AcceptsEveryKindWithARateInZeroToOne) {
   const std::vector<std::pair<std::string, FaultKind>> cases{
-      {"429=0.1", FaultKind::TooManyRequests}, {"500=0.2", FaultKind::InternalError},
-      {"503=0", FaultKind::ServiceUnavailable}, {"reset=1", FaultKind::Reset},
-      {"cut=0.5", FaultKind::Cut},              {"stall=0.05", FaultKind::Stall},
+      {"429=0.1", FaultKind::TooManyRequests},
+      {"500=0.2", FaultKind::InternalError},
+      {"503=0", FaultKind::ServiceUnavailable},
+      {"reset=1", FaultKind::Reset},
+      {"cut=0.5", FaultKind::Cut},
+      {"stall=0.05", FaultKind::Stall},
       {"badjson=1.0", FaultKind::BadJson}};
   for (const auto& [text, kind] : cases) {
     const FaultSpec spec = parse_fault(text);
@@ -327,8 +343,8 @@ TEST(DemoServerParseFault, AcceptsEveryKindWithARateInZeroToOne) {
 }
 
 TEST(DemoServerParseFault, RejectsUnknownKindsAndRatesOutsideZeroToOneNamingTheText) {
-  for (const char* text : {"404=0.1", "500", "500=", "500=1.5", "500=-0.1", "500=abc", "=0.1",
-                           "cut=0.1x"}) {
+  for (const char* text :
+       {"404=0.1", "500", "500=", "500=1.5", "500=-0.1", "500=abc", "=0.1", "cut=0.1x"}) {
     try {
       parse_fault(text);
       ADD_FAILURE() << text << " was accepted";

@@ -41,8 +41,8 @@ INSTANTIATE_TEST_SUITE_P(EventParser, EventParserRequiredField,
                          ::testing::Values("date", "device_id", "event_time", "amp_id", "user_id",
                                            "server_upload_time", "server_received_time",
                                            "processed_time", "client_event_time",
-                                           "client_upload_time", "event_type", "data_type",
-                                           "data", "data.path", "user_properties"));
+                                           "client_upload_time", "event_type", "data_type", "data",
+                                           "data.path", "user_properties"));
 
 TEST(EventParserRejection, ReportsMissingFieldsInFixedOrder) {
   EXPECT_EQ(reason(R"({"user_properties":{},"event_type":"x"})"), "date: missing");
@@ -65,7 +65,8 @@ TEST(EventParserRejection, RejectsNonStringForStringFields) {
   EXPECT_EQ(reason(with("/language", true)), "language: not a string");
   EXPECT_EQ(reason(with("/region", 2.5)), "region: not a string");
   EXPECT_EQ(reason(with("/data/path", nullptr)), "data.path: not a string");
-  EXPECT_EQ(reason(with("/user_properties/user_role", 5)), "user_properties.user_role: not a string");
+  EXPECT_EQ(reason(with("/user_properties/user_role", 5)),
+            "user_properties.user_role: not a string");
   EXPECT_EQ(reason(with("/user_properties/user_corporate_status", false)),
             "user_properties.user_corporate_status: not a string");
   EXPECT_EQ(reason(with("/date", 20240105)), "date: not a string");
@@ -74,9 +75,9 @@ TEST(EventParserRejection, RejectsNonStringForStringFields) {
 }
 
 TEST(EventParserRejection, RejectsNonIntegerForEachIntegerField) {
-  for (const char* field : {"event_time", "amp_id", "user_id", "server_upload_time",
-                            "server_received_time", "processed_time", "client_event_time",
-                            "client_upload_time"}) {
+  for (const char* field :
+       {"event_time", "amp_id", "user_id", "server_upload_time", "server_received_time",
+        "processed_time", "client_event_time", "client_upload_time"}) {
     const std::string expected = std::string(field) + ": not an integer";
     const std::string pointer = std::string("/") + field;
     EXPECT_EQ(reason(with(pointer, "12x")), expected);
@@ -106,8 +107,10 @@ TEST(EventParserRejection, RejectsNonIntegerCorporateId) {
 }
 
 TEST(EventParserRejection, RejectsIntegersBeyondInt64AsOutOfRange) {
-  EXPECT_EQ(reason(with_raw_value("event_time", "9223372036854775808")), "event_time: out of range");
-  EXPECT_EQ(reason(with_raw_value("event_time", "-9223372036854775809")), "event_time: out of range");
+  EXPECT_EQ(reason(with_raw_value("event_time", "9223372036854775808")),
+            "event_time: out of range");
+  EXPECT_EQ(reason(with_raw_value("event_time", "-9223372036854775809")),
+            "event_time: out of range");
   EXPECT_EQ(reason(with_raw_value("event_time", "123456789012345678901234567890")),
             "event_time: out of range");
   EXPECT_EQ(reason(with_raw_value("event_time", "99999999999999999999.0")),
@@ -135,7 +138,8 @@ TEST(EventParserRejection, RejectsNonObjects) {
   EXPECT_EQ(reason(with("/data", ordered_json::array())), "data: not an object");
   EXPECT_EQ(reason(with("/data", nullptr)), "data: not an object");
   EXPECT_EQ(reason(with("/user_properties", 5)), "user_properties: not an object");
-  EXPECT_EQ(reason(with("/data/group_ids", ordered_json::array())), "data.group_ids: not an object");
+  EXPECT_EQ(reason(with("/data/group_ids", ordered_json::array())),
+            "data.group_ids: not an object");
   EXPECT_EQ(reason(with("/data/group_ids", "17")), "data.group_ids: not an object");
   EXPECT_EQ(reason(with("/data/group_first_event", 0)), "data.group_first_event: not an object");
 }
@@ -163,7 +167,8 @@ TEST(EventParserRejection, RejectsDeviceIdLongerThan36Chars) {
 
 TEST(EventParserRejection, RejectsNulInAnyStringValue) {
   EXPECT_EQ(reason(with("/city", std::string("Mad\0rid", 7))), "city: contains a NUL character");
-  EXPECT_EQ(reason(with("/device_id", std::string("\0", 1))), "device_id: contains a NUL character");
+  EXPECT_EQ(reason(with("/device_id", std::string("\0", 1))),
+            "device_id: contains a NUL character");
   EXPECT_EQ(reason(with("/event_time", std::string("12\0", 3))),
             "event_time: contains a NUL character");
   EXPECT_EQ(reason(with("/user_properties/user_role", std::string("a\0", 2))),

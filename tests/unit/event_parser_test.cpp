@@ -12,14 +12,16 @@
 namespace tributary::models {
 namespace {
 
-using date::operator""_y;
 using nlohmann::ordered_json;
 using testing::accepted;
 using testing::kDesignEvent;
-using testing::reason;
 using testing::with;
 using testing::with_raw;
 using testing::without;
+
+date::sys_days ymd(int year, unsigned month, unsigned day) {
+  return date::sys_days{date::year{year} / date::month{month} / date::day{day}};
+}
 
 Timestamp at(date::sys_days day, int hours, int minutes, int seconds = 0) {
   return Timestamp{day} + std::chrono::hours{hours} + std::chrono::minutes{minutes} +
@@ -28,7 +30,7 @@ Timestamp at(date::sys_days day, int hours, int minutes, int seconds = 0) {
 
 TEST(EventParser, AcceptsDesignExampleWithEveryFieldFlattened) {
   const UserEvent event = accepted(kDesignEvent);
-  EXPECT_EQ(event.event_date, date::sys_days{2024_y / 1 / 5});
+  EXPECT_EQ(event.event_date, ymd(2024, 1, 5));
   EXPECT_EQ(event.device_id, "3f1c9a2e-8d4b-4c1e-9a7f-2b6d5e4c3a10");
   EXPECT_EQ(event.event_time, 1704445200000);
   EXPECT_EQ(event.amp_id, 987654321);
@@ -55,17 +57,17 @@ TEST(EventParser, AcceptsDesignExampleWithEveryFieldFlattened) {
   EXPECT_EQ(props.user_corporate_is_demo, false);
   EXPECT_EQ(props.user_corporate_status, "active");
   EXPECT_EQ(props.user_role, "admin");
-  EXPECT_EQ(props.user_signup_date, at(2023_y / 11 / 2, 9, 14));
+  EXPECT_EQ(props.user_signup_date, at(ymd(2023, 11, 2), 9, 14));
   EXPECT_EQ(props.user_status, "active");
   EXPECT_EQ(event.extras, std::nullopt);
 }
 
 TEST(EventParser, AcceptsMinimalEventWithOptionalFieldsAbsent) {
-  const UserEvent event = accepted(
-      R"({"date":"2024-01-05","device_id":"d","event_time":1,"amp_id":2,"user_id":3,)"
-      R"("server_upload_time":4,"server_received_time":5,"processed_time":6,)"
-      R"("client_event_time":7,"client_upload_time":8,"event_type":"","data_type":"",)"
-      R"("data":{"path":""},"user_properties":{}})");
+  const UserEvent event =
+      accepted(R"({"date":"2024-01-05","device_id":"d","event_time":1,"amp_id":2,"user_id":3,)"
+               R"("server_upload_time":4,"server_received_time":5,"processed_time":6,)"
+               R"("client_event_time":7,"client_upload_time":8,"event_type":"","data_type":"",)"
+               R"("data":{"path":""},"user_properties":{}})");
   EXPECT_EQ(event.event_type, "");
   EXPECT_EQ(event.data_type, "");
   EXPECT_EQ(event.country, std::nullopt);
@@ -98,9 +100,9 @@ TEST(EventParser, CoercesDigitStringToInteger) {
   EXPECT_EQ(accepted(with("/event_time", "1704445200999")).event_time, 1704445200999);
   EXPECT_EQ(accepted(with("/user_id", "-42")).user_id, -42);
   EXPECT_EQ(accepted(with("/user_id", "007")).user_id, 7);
-  EXPECT_EQ(accepted(with("/user_properties/user_corporate_id", "17"))
-                .user_properties.user_corporate_id,
-            17);
+  EXPECT_EQ(
+      accepted(with("/user_properties/user_corporate_id", "17")).user_properties.user_corporate_id,
+      17);
 }
 
 TEST(EventParser, AcceptsInt64Extremes) {
@@ -118,9 +120,9 @@ TEST(EventParser, NullOptionalIntegerBecomesNullopt) {
 TEST(EventParser, CoercesBooleanWordsAnyCaseTrimmed) {
   EXPECT_EQ(accepted(with("/data/user_properties_updated", "true")).data.user_properties_updated,
             true);
-  EXPECT_EQ(accepted(with("/data/user_properties_updated", " FALSE\t"))
-                .data.user_properties_updated,
-            false);
+  EXPECT_EQ(
+      accepted(with("/data/user_properties_updated", " FALSE\t")).data.user_properties_updated,
+      false);
   EXPECT_EQ(accepted(with("/user_properties/user_corporate_is_demo", "True"))
                 .user_properties.user_corporate_is_demo,
             true);
@@ -160,9 +162,9 @@ TEST(EventParser, LowerCasesCorporateStatus) {
 TEST(EventParser, KeepsOptionalUserPropertyStrings) {
   const UserEvent event = accepted(with("/user_properties/initial_li_fat_id", "li-1"));
   EXPECT_EQ(event.user_properties.initial_li_fat_id, "li-1");
-  EXPECT_EQ(accepted(with("/user_properties/initial_rtd_cid", "rtd"))
-                .user_properties.initial_rtd_cid,
-            "rtd");
+  EXPECT_EQ(
+      accepted(with("/user_properties/initial_rtd_cid", "rtd")).user_properties.initial_rtd_cid,
+      "rtd");
 }
 
 TEST(EventParser, NullOrMissingGroupsBecomeEmptyObjects) {
@@ -172,31 +174,44 @@ TEST(EventParser, NullOrMissingGroupsBecomeEmptyObjects) {
 }
 
 TEST(EventParser, KeepsGroupObjectsAsCompactJsonInOriginalOrder) {
-  const UserEvent event = accepted(
-      with("/data/group_ids", ordered_json::parse(R"({ "z" : [1, 2.5, null], "a" : {"b": true} })")));
+  const UserEvent event = accepted(with(
+      "/data/group_ids", ordered_json::parse(R"({ "z" : [1, 2.5, null], "a" : {"b": true} })")));
   EXPECT_EQ(event.data.group_ids, R"({"z":[1,2.5,null],"a":{"b":true}})");
 }
 
+TEST(EventParser, KeepsEscapesAndNonAsciiInGroupJson) {
+  std::string text = with("/data/group_ids", ordered_json::object());
+  text.replace(text.find(R"("group_ids":{})"), 14,
+               R"("group_ids":{"k\t":"a\"b\\c\u00e9\n\ud83d\ude00"})");
+  EXPECT_EQ(accepted(text).data.group_ids,
+            "{\"k\\t\":\"a\\\"b\\\\c\xC3\xA9\\n\xF0\x9F\x98\x80\"}");
+}
+
+TEST(EventParser, KeysNamedOnlyAtAnotherLevelGoToExtras) {
+  std::string text = with_raw(R"("device_id":"x",)", "data");
+  text.insert(text.find("\"user_properties\":{") + 19, R"("path":"/p",)");
+  text.insert(1, R"("user_role":"r",)");
+  EXPECT_EQ(accepted(text).extras,
+            R"({"user_role":"r","data":{"device_id":"x"},"user_properties":{"path":"/p"}})");
+}
+
 TEST(EventParser, DateWithOffsetGivesUtcDay) {
-  EXPECT_EQ(accepted(with("/date", "2024-01-05T23:30:00-02:00")).event_date,
-            date::sys_days{2024_y / 1 / 6});
-  EXPECT_EQ(accepted(with("/date", "2024-01-05T01:00:00+02:00")).event_date,
-            date::sys_days{2024_y / 1 / 4});
-  EXPECT_EQ(accepted(with("/date", "2024-01-05 12:00Z")).event_date,
-            date::sys_days{2024_y / 1 / 5});
-  EXPECT_EQ(accepted(with("/date", "2024-01-05")).event_date, date::sys_days{2024_y / 1 / 5});
+  EXPECT_EQ(accepted(with("/date", "2024-01-05T23:30:00-02:00")).event_date, ymd(2024, 1, 6));
+  EXPECT_EQ(accepted(with("/date", "2024-01-05T01:00:00+02:00")).event_date, ymd(2024, 1, 4));
+  EXPECT_EQ(accepted(with("/date", "2024-01-05 12:00Z")).event_date, ymd(2024, 1, 5));
+  EXPECT_EQ(accepted(with("/date", "2024-01-05")).event_date, ymd(2024, 1, 5));
 }
 
 TEST(EventParser, SignupDateBecomesUtcTimestamp) {
   EXPECT_EQ(accepted(with("/user_properties/user_signup_date", "2023-11-02T09:14:00.250+01:00"))
                 .user_properties.user_signup_date,
-            at(2023_y / 11 / 2, 8, 14) + std::chrono::milliseconds{250});
+            at(ymd(2023, 11, 2), 8, 14) + std::chrono::milliseconds{250});
   EXPECT_EQ(accepted(with("/user_properties/user_signup_date", "2023-11-02"))
                 .user_properties.user_signup_date,
-            Timestamp{date::sys_days{2023_y / 11 / 2}});
-  EXPECT_EQ(accepted(with("/user_properties/user_signup_date", nullptr))
-                .user_properties.user_signup_date,
-            std::nullopt);
+            Timestamp{ymd(2023, 11, 2)});
+  EXPECT_EQ(
+      accepted(with("/user_properties/user_signup_date", nullptr)).user_properties.user_signup_date,
+      std::nullopt);
 }
 
 TEST(EventParser, AcceptsDeviceIdOf36CodePointsInMoreBytes) {

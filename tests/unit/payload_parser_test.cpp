@@ -125,7 +125,7 @@ TEST(PayloadParser, GivesIdenticalResultsFedWholeBytewiseOrInRandomChunks) {
 
   for (unsigned seed = 1; seed <= 25; ++seed) {
     std::mt19937 random(seed);
-    std::uniform_int_distribution<std::size_t> size(0, 64 * seed);
+    std::uniform_int_distribution<std::size_t> size(0, std::size_t{64} * seed);
     const Parsed chunked = parse_in_chunks(body, [&] { return size(random); });
     EXPECT_EQ(chunked.elements, whole.elements) << "seed " << seed;
     EXPECT_EQ(chunked.summary.rejected, whole.summary.rejected);
@@ -205,7 +205,7 @@ TEST(PayloadParser, RejectsGarbageAfterClosingBracket) {
 
 TEST(PayloadParser, ReportsStructuralErrorsWithTheirOffset) {
   const std::pair<const char*, std::uint64_t> cases[] = {
-      {"[1,,2]", 3}, {"[1 2]", 3}, {"[1,]", 3}, {"[,1]", 1}, {"[{}{}]", 3},
+      {"[1,,2]", 3}, {"[1 2]", 3},        {"[1,]", 3},         {"[,1]", 1},       {"[{}{}]", 3},
       {"[}]", 1},    {"[{\"a\":1}}]", 8}, {"[\"a\"\"b\"]", 4}, {"[{} ,\n,{}]", 6}};
   for (const auto& [body, offset] : cases) {
     const auto error = payload_error(body);
@@ -216,8 +216,8 @@ TEST(PayloadParser, ReportsStructuralErrorsWithTheirOffset) {
 }
 
 TEST(PayloadParser, RejectsElementThatIsNotJsonAsInvalidJson) {
-  for (const char* body : {"[{\"a\":tru}]", "[{\"a\":1,}]", "[{\"a\" 1}]", "[{\"a\":[1}]",
-                           "[nul]", "[1x]", "[{\"a\":\"\x01\"}]"}) {
+  for (const char* body : {"[{\"a\":tru}]", "[{\"a\":1,}]", "[{\"a\" 1}]", "[{\"a\":[1}]", "[nul]",
+                           "[1x]", "[{\"a\":\"\x01\"}]"}) {
     const auto error = payload_error(body);
     ASSERT_TRUE(error) << body;
     EXPECT_EQ(error->kind(), Kind::InvalidJson) << body;
@@ -244,8 +244,8 @@ TEST(PayloadParser, RejectsOversizedElementAndContinues) {
   limits.max_event_bytes = 2000;
   const std::string big = R"({"big":")" + std::string(100000, 'x') + R"("})";
   const std::string medium = R"({"big":")" + std::string(3000, 'y') + R"("})";
-  const std::string body =
-      "[" + std::string(kDesignEvent) + "," + big + "," + medium + "," + std::string(kDesignEvent) + "]";
+  const std::string body = "[" + std::string(kDesignEvent) + "," + big + "," + medium + "," +
+                           std::string(kDesignEvent) + "]";
 
   const Parsed whole = parse_whole(body, limits);
   ASSERT_EQ(whole.elements.size(), 4U);
@@ -256,16 +256,23 @@ TEST(PayloadParser, RejectsOversizedElementAndContinues) {
   EXPECT_EQ(std::get<AcceptedEvent>(whole.elements[3]).position, 3U);
   EXPECT_EQ(whole.summary.rejected, 2U);
 
-  EXPECT_EQ(parse_in_chunks(body, [] { return std::size_t{1}; }, limits).elements, whole.elements);
+  EXPECT_EQ(parse_in_chunks(
+                body, [] { return std::size_t{1}; }, limits)
+                .elements,
+            whole.elements);
   std::mt19937 random(7);
   std::uniform_int_distribution<std::size_t> size(1, 5000);
-  EXPECT_EQ(parse_in_chunks(body, [&] { return size(random); }, limits).elements, whole.elements);
+  EXPECT_EQ(parse_in_chunks(
+                body, [&] { return size(random); }, limits)
+                .elements,
+            whole.elements);
 }
 
 TEST(PayloadParser, RejectsDeepNestingWithoutCrashing) {
   const std::string deep_array = std::string(10000, '[') + std::string(10000, ']');
   const std::string deep_member = "{\"a\":" + deep_array + "}";
-  const Parsed parsed = parse_whole("[" + deep_array + "," + deep_member + "," + std::string(kDesignEvent) + "]");
+  const Parsed parsed =
+      parse_whole("[" + deep_array + "," + deep_member + "," + std::string(kDesignEvent) + "]");
   ASSERT_EQ(parsed.elements.size(), 3U);
   EXPECT_EQ(rejection_at(parsed, 0).reason, "event: not an object");
   EXPECT_EQ(rejection_at(parsed, 1).reason, "event: nested deeper than 64 levels");
@@ -278,6 +285,59 @@ TEST(PayloadParser, AppliesConfiguredDepthLimit) {
   const Parsed parsed = parse_whole("[" + std::string(kDesignEvent) + "]", limits);
   ASSERT_EQ(parsed.elements.size(), 1U);
   EXPECT_EQ(rejection_at(parsed, 0).reason, "event: nested deeper than 3 levels");
+}
+
+/// What a parse came to: the elements seen, then the error that stopped it, if any.
+struct Outcome {
+  std::vector<Element> elements;
+  std::optional<Kind> error;
+  std::uint64_t offset = 0;
+  friend bool operator==(const Outcome&, const Outcome&) = default;
+};
+
+template <typename NextSize>
+Outcome outcome_in_chunks(std::string_view body, NextSize next_size) {
+  RecordingSink sink;
+  PayloadParser parser(sink);
+  Outcome outcome;
+  try {
+    for (std::size_t at = 0; at < body.size();) {
+      const std::size_t size = next_size();
+      parser.feed(body.substr(at, size));
+      at += size;
+    }
+    parser.finish();
+  } catch (const PayloadError& error) {
+    outcome.error = error.kind();
+    outcome.offset = error.offset();
+  }
+  outcome.elements = std::move(sink.elements);
+  return outcome;
+}
+
+TEST(PayloadParser, CorruptedPayloadsGiveTheSameOutcomeInAnyChunking) {
+  const std::string original = mixed_payload();
+  const char replacements[] = {'[', ']', '{', '}', ',', '"', '\\', ' ', 'x', '\xC3', '\0'};
+  std::mt19937 random(2024);
+  for (int round = 0; round < 300; ++round) {
+    std::string body = original;
+    const int edits = 1 + round % 3;
+    for (int i = 0; i < edits; ++i) {
+      const std::size_t at = std::uniform_int_distribution<std::size_t>(0, body.size() - 1)(random);
+      const char c = replacements[random() % sizeof replacements];
+      if (random() % 2 == 0) {
+        body[at] = c;
+      } else {
+        body.erase(at, 1);
+      }
+    }
+    const Outcome whole = outcome_in_chunks(body, [&] { return body.size(); });
+    const Outcome bytewise = outcome_in_chunks(body, [] { return std::size_t{1}; });
+    std::uniform_int_distribution<std::size_t> size(0, 300);
+    const Outcome chunked = outcome_in_chunks(body, [&] { return size(random); });
+    EXPECT_EQ(bytewise, whole) << body;
+    EXPECT_EQ(chunked, whole) << body;
+  }
 }
 
 TEST(PayloadParser, PayloadErrorIsATributaryError) {

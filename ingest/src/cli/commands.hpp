@@ -58,6 +58,8 @@ Command add_migrate_command(CLI::App& parent, const GlobalOptions& global);
 Command add_request_day_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary backfill-month YYYY-MM [--parallel N] [--missing-only] [--force] [--mirror] [--no-models]`.
 Command add_backfill_month_command(CLI::App& parent, const GlobalOptions& global);
+/// `tributary run-models [--select NAME[+]]`.
+Command add_run_models_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary status [--month YYYY-MM]`.
 Command add_status_command(CLI::App& parent, const GlobalOptions& global);
 

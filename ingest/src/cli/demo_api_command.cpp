@@ -55,7 +55,8 @@ DemoServerOptions to_server_options(const DemoApiArgs& args) {
     problems.push_back("--from " + args.from + " is after --to " + args.to);
   }
   if (!(args.invalid_rate >= 0.0 && args.invalid_rate <= 1.0)) {
-    problems.push_back("--invalid-rate " + std::to_string(args.invalid_rate) + " is not within [0, 1]");
+    problems.push_back("--invalid-rate " + std::to_string(args.invalid_rate) +
+                       " is not within [0, 1]");
   }
   if (args.token.empty()) problems.emplace_back("--token must not be empty");
   if (args.stall_ms < 0) problems.emplace_back("--stall-ms must not be negative");
@@ -97,9 +98,9 @@ ExitCode run_demo_api(const DemoApiArgs& args) {
     throw ConfigError(e.what());  // a port in use or a foreign address: fix --port/--host
   }
   DemoServer& server = *server_owner;
-  spdlog::info("demo API: {} events per weekday, seed {}, days {} to {}, invalid rate {}, {} fault(s)",
-               args.events_per_day, args.seed, args.from, args.to, args.invalid_rate,
-               options.faults.size());
+  spdlog::info(
+      "demo API: {} events per weekday, seed {}, days {} to {}, invalid rate {}, {} fault(s)",
+      args.events_per_day, args.seed, args.from, args.to, args.invalid_rate, options.faults.size());
   std::cout << "listening on " << server.url() << std::endl;  // the one stdout line, flushed
 
   int received = 0;
@@ -115,8 +116,9 @@ ExitCode run_demo_api(const DemoApiArgs& args) {
 Command add_demo_api_command(CLI::App& parent) {
   auto args = std::make_shared<DemoApiArgs>();
   CLI::App* app = parent.add_subcommand(
-      "demo-api", "Serve the demo events API (deterministic events, optional faults) until "
-                  "SIGINT/SIGTERM; prints 'listening on URL' once it accepts connections");
+      "demo-api",
+      "Serve the demo events API (deterministic events, optional faults) until "
+      "SIGINT/SIGTERM; prints 'listening on URL' once it accepts connections");
   app->add_option("--port", args->port, "TCP port; 0 picks a free one")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
@@ -130,7 +132,8 @@ Command add_demo_api_command(CLI::App& parent) {
   app->add_option("--to", args->to, "last day served, YYYY-MM-DD")->capture_default_str();
   // The default is a public demo value; a chosen token is better passed as DEMO_API_TOKEN,
   // which does not show up in ps. Never echoed.
-  app->add_option("--token", args->token, "token expected in the api-token header (default demo-token)")
+  app->add_option("--token", args->token,
+                  "token expected in the api-token header (default demo-token)")
       ->envname("DEMO_API_TOKEN");
   app->add_option("--invalid-rate", args->invalid_rate, "fraction of invalid events, in [0, 1]")
       ->capture_default_str();

@@ -1,5 +1,6 @@
 // tributary — the command line. Each subcommand lives in its own file; this one parses,
 // runs the chosen command and maps what stopped it to the exit codes of DESIGN section 7.
+#include <csignal>
 #include <iostream>
 #include <vector>
 
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
       cli::add_migrate_command(app, global),
       cli::add_request_day_command(app, global),
       cli::add_backfill_month_command(app, global),
+      cli::add_run_models_command(app, global),
       cli::add_status_command(app, global),
       cli::add_validate_command(app),
       cli::add_fetch_day_command(app, global),
@@ -36,6 +38,9 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : static_cast<int>(ExitCode::Usage);
   }
 
+  // libcurl runs with CURLOPT_NOSIGNAL (threads), so a peer closing a socket must not
+  // kill the process with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   tributary::configure_logging("info");
   try {
     for (const auto& command : commands) {

@@ -78,13 +78,13 @@ class PayloadParser {
   EventSink& sink_;
   PayloadLimits limits_;
   PayloadSummary summary_;
-  std::string element_;         // bytes of the current element, once it spans feed() calls
-  State state_{};               // scanner state
-  std::size_t depth_ = 0;       // nesting depth inside the current element
-  bool in_string_ = false;
-  bool escaped_ = false;
-  bool oversized_ = false;      // current element passed max_event_bytes
-  std::size_t bom_seen_ = 0;    // bytes of a leading UTF-8 byte-order mark seen so far
+  std::string element_;               // bytes of the current element, once it spans feeds
+  State state_{};                     // scanner state
+  std::size_t depth_ = 0;             // nesting depth inside the current element
+  bool in_string_ = false;            // inside a string of the current element
+  bool escaped_ = false;              // the previous byte was a backslash inside a string
+  bool oversized_ = false;            // current element passed max_event_bytes
+  std::size_t bom_seen_ = 0;          // bytes of a leading UTF-8 byte-order mark seen so far
   std::uint64_t element_offset_ = 0;  // byte offset in the body where the current element starts
   const char* chunk_ = nullptr;       // during feed(): the bytes being fed
   const char* segment_ = nullptr;     // during feed(): where the current element's bytes start

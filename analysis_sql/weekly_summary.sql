@@ -1,0 +1,59 @@
+-- Per ISO week: events per active user and per active corporation (avg, min, max).
+-- Averages are numeric rounded to 2 places; a week without any corporation has
+-- active_corporations = 0 and NULL corporation statistics.
+with events_per_user as (
+    select
+        week_start,
+        user_id,
+        sum(events) as events
+    from analytics.user_daily_events
+    group by
+        week_start,
+        user_id
+),
+events_per_corporation as (
+    select
+        week_start,
+        user_corporate_id,
+        sum(events) as events
+    from analytics.user_daily_events
+    where user_corporate_id is not null
+    group by
+        week_start,
+        user_corporate_id
+),
+user_stats as (
+    select
+        week_start,
+        count(*) as active_users,
+        round(avg(events), 2) as avg_events_per_user,
+        min(events)::bigint as min_events_per_user,
+        max(events)::bigint as max_events_per_user
+    from events_per_user
+    group by week_start
+),
+corporation_stats as (
+    select
+        week_start,
+        count(*) as active_corporations,
+        round(avg(events), 2) as avg_events_per_corporation,
+        min(events)::bigint as min_events_per_corporation,
+        max(events)::bigint as max_events_per_corporation
+    from events_per_corporation
+    group by week_start
+)
+select
+    u.week_start,
+    extract(isoyear from u.week_start)::integer as iso_year,
+    extract(week from u.week_start)::integer as iso_week,
+    u.active_users,
+    u.avg_events_per_user,
+    u.min_events_per_user,
+    u.max_events_per_user,
+    coalesce(c.active_corporations, 0) as active_corporations,
+    c.avg_events_per_corporation,
+    c.min_events_per_corporation,
+    c.max_events_per_corporation
+from user_stats as u
+left join corporation_stats as c
+    on c.week_start = u.week_start

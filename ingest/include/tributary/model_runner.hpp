@@ -1,0 +1,89 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tributary/settings.hpp"
+
+namespace tributary {
+
+/// How one model's build ended.
+enum class ModelStatus {
+  Succeeded,  ///< built, tested and swapped in (tables) or replaced (views)
+  Failed,     ///< its SQL or one of its tests failed: the previous relation is untouched
+  Skipped,    ///< not built because a model it depends on failed or was skipped
+};
+
+/// `succeeded`, `failed`, `skipped` (as in ingest.model_runs).
+const char* to_string(ModelStatus status);
+
+/// The outcome of one model: a value, never an exception.
+struct ModelResult {
+  std::string name;                 ///< the model, e.g. `weekly_engagement`
+  std::string relation;             ///< where it lives, e.g. `analytics.weekly_engagement`
+  std::string materialized;         ///< `table` or `view`
+  ModelStatus status = ModelStatus::Skipped;
+  std::optional<std::int64_t> rows; ///< rows of the new table; unset for views and failures
+  std::chrono::milliseconds duration{0};
+  std::string error;                ///< why it failed or was skipped (empty on success)
+  std::string failed_test;          ///< the data test that failed, e.g. `not_null(user_id)`
+  std::int64_t failing_rows = 0;    ///< how many rows broke `failed_test`
+  std::vector<std::string> sample_rows;  ///< up to 5 of them, `column=value, ...`
+};
+
+/// The outcome of a `run-models`.
+struct ModelRunReport {
+  std::int64_t run_id = 0;           ///< the ingest.runs row the builds are recorded under
+  std::filesystem::path manifest;    ///< the models.yaml that was used
+  std::vector<ModelResult> models;   ///< in build order
+  std::chrono::milliseconds duration{0};
+
+  /// Models with `status`.
+  std::size_t count(ModelStatus status) const;
+  /// True when every model succeeded.
+  bool ok() const { return count(ModelStatus::Succeeded) == models.size(); }
+};
+
+/// What a model run does.
+struct ModelRunOptions {
+  /// The folder holding models.yaml, or the manifest file itself. Empty: the environment
+  /// variable TRIBUTARY_MODELS_DIR, else `analysis_sql` in the working directory.
+  std::string models_dir;
+  /// `NAME` builds that model, `NAME+` it and everything depending on it (transitively).
+  /// Empty: every model. Models left out are neither built nor checked.
+  std::vector<std::string> select;
+  /// Record the builds under this ingest.runs row (a backfill's). Unset: the run writes its
+  /// own `run-models` row.
+  std::optional<std::int64_t> run_id;
+  /// Apply the migrations first (off when the caller just did).
+  bool apply_migrations = true;
+  /// Called after each model (built, failed or skipped), from the calling thread.
+  std::function<void(const ModelResult&)> on_model;
+};
+
+/// The manifest `options` point at (see ModelRunOptions::models_dir).
+std::filesystem::path models_manifest_path(const ModelRunOptions& options);
+
+/// Builds the models of the manifest into their schema (DESIGN section 6), in dependency
+/// order, one at a time: a table is built under a temporary name, indexed, commented and
+/// tested, then swapped in by renames in one short transaction (lock_timeout 2s, retried),
+/// so readers only ever see a complete table; a view is tested on a temporary view, then
+/// `create or replace view`. A failing model keeps its previous relation and its dependants
+/// are skipped; every model is recorded in ingest.model_runs. Two runs on one database
+/// take turns (advisory lock). Throws ConfigError for a bad manifest or selection (nothing
+/// is built) and DatabaseError when the database cannot be reached.
+ModelRunReport run_models(const Settings& settings, const ModelRunOptions& options = {});
+
+/// For a pipeline that has just loaded days under `run_id` (backfill-month): runs every
+/// model (or `options.select`) recording them under that run, without migrating again.
+/// Loaded days are never touched: a failing model only shows in the report. Throws like
+/// run_models.
+ModelRunReport run_models_after_load(const Settings& settings, std::int64_t run_id,
+                                     ModelRunOptions options = {});
+
+}  // namespace tributary

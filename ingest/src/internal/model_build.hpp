@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "internal/model_data_tests.hpp"
+#include "internal/model_manifest.hpp"
+
+namespace tributary::internal {
+
+/// How building one model went (bookkeeping is the runner's).
+struct BuildOutcome {
+  bool ok = false;
+  std::optional<std::int64_t> rows;         ///< rows of the new table (tables only)
+  std::string error;                        ///< why it failed, one line
+  std::optional<DataTestFailure> failure;   ///< the data test that failed, if one did
+};
+
+/// Builds the models of one manifest, one at a time, on a connection the caller owns.
+/// A table is built as `<name>__building` (indexes, comments, grants, tests in the same
+/// transaction, so a failure leaves nothing behind), then swapped in by renames in a
+/// second, short transaction; a view is tested as a temporary view, then replaced.
+class ModelBuilder {
+ public:
+  /// `manifest` must outlive the builder; `grant_to_reader`: also grant SELECT on each new
+  /// relation to tributary_reader (on top of the schema's default privileges).
+  ModelBuilder(pqxx::connection& conn, const Manifest& manifest, bool grant_to_reader);
+
+  /// Builds, tests and swaps in `model`. A failing SQL or test is a value; a lost
+  /// connection throws DatabaseError.
+  BuildOutcome build(const ModelSpec& model);
+
+  /// `"schema"."name"` of the manifest's schema.
+  std::string relation(const std::string& name) const;
+
+ private:
+  BuildOutcome build_table(const ModelSpec& model);
+  BuildOutcome build_view(const ModelSpec& model);
+  // model_swap.cpp: the short transactions that make a build visible.
+  void swap_table(const ModelSpec& model);
+  void replace_view(const ModelSpec& model);
+  void with_lock_retries(const std::string& what, const std::function<void(pqxx::work&)>& work);
+  // COMMENT ON the relation and its columns, and the reader grant.
+  void describe(pqxx::transaction_base& tx, const std::string& relation, const ModelSpec& model);
+  // Manifest views that read `model` (through views only), in build order.
+  std::vector<const ModelSpec*> dependent_views(const ModelSpec& model) const;
+
+  pqxx::connection& conn_;
+  const Manifest& manifest_;
+  bool grant_to_reader_;
+};
+
+/// `r` (table), `v` (view), another pg_class relkind, or 0 when nothing has that name.
+char relation_kind(pqxx::transaction_base& tx, const std::string& schema, const std::string& name);
+
+/// Drops the table or view `schema.name` if there is one (anything else is left alone).
+void drop_relation(pqxx::transaction_base& tx, const std::string& schema, const std::string& name);
+
+/// `<name>__building`: where a model is built before the swap.
+std::string building_name(const std::string& model);
+/// `<name>__previous`: the old table during the swap (never outlives it).
+std::string previous_name(const std::string& model);
+/// The name of a model's index `position` while building, and once swapped in.
+std::string index_name(const std::string& model, std::size_t position,
+                       const std::vector<std::string>& columns, bool building);
+
+}  // namespace tributary::internal
