@@ -53,9 +53,9 @@ fi
 # The password travels on stdin (psql's \set from a here-doc), never on a command line.
 psql_pg -d postgres <<SQL
 \set pw '$password'
-select format('create role tributary login password %L', :'pw')
+select format('create role tributary login createrole password %L', :'pw')
  where not exists (select from pg_roles where rolname = 'tributary') \gexec
-select format('alter role tributary login password %L', :'pw') \gexec
+select format('alter role tributary login createrole password %L', :'pw') \gexec
 select 'create database tributary owner tributary'
  where not exists (select from pg_database where datname = 'tributary') \gexec
 SQL

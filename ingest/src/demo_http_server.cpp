@@ -20,6 +20,11 @@ thread_local socket_t current_socket = -1;
 
 constexpr int kPollSliceMs = 50;  // how often a waiting worker checks for shutdown
 
+/// Drops Accept-Encoding, so that cpp-httplib answers identity: its gzip (default level)
+/// runs at about 20-40 MB/s, far slower than the generator, and would make the demo server
+/// the bottleneck of every load.
+void offer_identity(httplib::Request& req) { req.headers.erase("Accept-Encoding"); }
+
 /// Drops brotli from Accept-Encoding, so that cpp-httplib answers with gzip or identity:
 /// its brotli encoder runs at quality 11, about 0.25 MB/s, which stalls any real client.
 void offer_no_brotli(httplib::Request& req) {
@@ -90,7 +95,8 @@ bool DemoHttpServer::process_and_close_socket(socket_t sock) {
     ok = httplib::detail::process_client_socket(
         sock, read_timeout_sec_, read_timeout_usec_, write_timeout_sec_, write_timeout_usec_,
         [&](httplib::Stream& stream) {
-          return process_request(stream, close_connection, connection_closed, offer_no_brotli);
+          return process_request(stream, close_connection, connection_closed,
+                                 compress_ ? offer_no_brotli : offer_identity);
         });
     if (!ok || connection_closed) break;
   }

@@ -14,7 +14,8 @@ namespace tributary::internal::demo {
 /// cpp-httplib's Server with resettable, tracked connections (Linux).
 class DemoHttpServer final : public httplib::Server {
  public:
-  DemoHttpServer() = default;
+  /// `compress`: answer gzip when the client accepts it; otherwise always identity.
+  explicit DemoHttpServer(bool compress) : compress_(compress) {}
 
   /// Shuts down every open connection and refuses new ones; call after Server::stop() so
   /// that workers blocked in send, recv or a keep-alive wait return at once.
@@ -34,6 +35,7 @@ class DemoHttpServer final : public httplib::Server {
   std::mutex mutex_;  // guards open_ and closing_: workers add and remove, stop() walks them
   std::unordered_set<socket_t> open_;
   bool closing_ = false;
+  const bool compress_;
 };
 
 }  // namespace tributary::internal::demo

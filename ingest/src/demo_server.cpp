@@ -118,7 +118,8 @@ FaultSpec parse_fault(std::string_view text) {
 }
 
 struct DemoServer::Impl {
-  explicit Impl(DemoServerOptions opts) : options(std::move(opts)), generator(options.data) {}
+  explicit Impl(DemoServerOptions opts)
+      : options(std::move(opts)), generator(options.data), http(options.compress) {}
 
   void handle(const httplib::Request& req, httplib::Response& res);
   std::optional<FaultKind> decide_fault(date::sys_days day, std::uint64_t attempt) const;

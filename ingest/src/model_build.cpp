@@ -20,6 +20,12 @@ std::string first_line(const std::string& message) {
   return line;
 }
 
+// `message [SQLSTATE x]`, the message being the first line of a server error.
+std::string explain(const pqxx::sql_error& e) {
+  const auto state = sqlstate_of(e);
+  return first_line(e.what()) + (state.empty() ? "" : " [SQLSTATE " + state + "]");
+}
+
 // Columns that models.yaml documents but the built relation lacks.
 std::vector<std::string> missing_columns(pqxx::transaction_base& tx, const std::string& relation,
                                          const ModelSpec& model) {
@@ -46,6 +52,16 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
 
 }  // namespace
 
+std::string sqlstate_of(const pqxx::sql_error& e) {
+  if (!e.sqlstate().empty()) return e.sqlstate();
+  // libpqxx 6.4 throws some classes without their SQLSTATE.
+  if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr) return "42501";
+  if (dynamic_cast<const pqxx::deadlock_detected*>(&e) != nullptr) return "40P01";
+  if (dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr) return "42P01";
+  if (dynamic_cast<const pqxx::undefined_column*>(&e) != nullptr) return "42703";
+  return {};
+}
+
 std::string building_name(const std::string& model) { return model + "__building"; }
 std::string previous_name(const std::string& model) { return model + "__previous"; }
 
@@ -57,8 +73,7 @@ std::string index_name(const std::string& model, std::size_t position,
   return name + "_idx";
 }
 
-char relation_kind(pqxx::transaction_base& tx, const std::string& schema,
-                   const std::string& name) {
+char relation_kind(pqxx::transaction_base& tx, const std::string& schema, const std::string& name) {
   const auto rows = tx.exec_params(
       "select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace "
       "where n.nspname = $1 and c.relname = $2",
@@ -67,8 +82,7 @@ char relation_kind(pqxx::transaction_base& tx, const std::string& schema,
   return rows[0][0].c_str()[0];
 }
 
-void drop_relation(pqxx::transaction_base& tx, const std::string& schema,
-                   const std::string& name) {
+void drop_relation(pqxx::transaction_base& tx, const std::string& schema, const std::string& name) {
   const char kind = relation_kind(tx, schema, name);
   const auto target = tx.quote_name(schema) + "." + tx.quote_name(name);
   if (kind == 'r') tx.exec("drop table " + target);
@@ -86,12 +100,11 @@ BuildOutcome ModelBuilder::build(const ModelSpec& model) {
   try {
     return model.materialized == Materialization::Table ? build_table(model) : build_view(model);
   } catch (const pqxx::broken_connection& e) {
-    throw DatabaseError("building model " + model.name + ": lost the database connection: " +
-                            e.what(),
-                        "08006");
+    throw DatabaseError(
+        "building model " + model.name + ": lost the database connection: " + e.what(), "08006");
   } catch (const pqxx::sql_error& e) {
     BuildOutcome outcome;
-    outcome.error = first_line(e.what()) + " [SQLSTATE " + e.sqlstate() + "]";
+    outcome.error = explain(e);
     return outcome;
   }
 }
@@ -106,20 +119,24 @@ BuildOutcome ModelBuilder::build_table(const ModelSpec& model) {
       const auto created = tx.exec("create table " + building + " as\n" + model.sql + "\n");
       outcome.rows = created.affected_rows();
     } catch (const pqxx::sql_error& e) {
-      outcome.error = "SQL of " + model.sql_file.filename().string() + " failed: " +
-                      first_line(e.what()) + " [SQLSTATE " + e.sqlstate() + "]";
+      outcome.error = "SQL of " + model.sql_file.filename().string() + " failed: " + explain(e);
       return outcome;  // rolled back: nothing was created
     }
     if (const auto missing = missing_columns(tx, building, model); !missing.empty()) {
-      outcome.error = "models.yaml documents columns the SQL does not return: " +
-                      join(missing, ", ");
+      outcome.error =
+          "models.yaml documents columns the SQL does not return: " + join(missing, ", ");
       return outcome;
     }
     for (std::size_t i = 0; i < model.indexes.size(); ++i) {
-      std::string columns;
-      for (const auto& c : model.indexes[i]) columns += (columns.empty() ? "" : ", ") + tx.quote_name(c);
-      tx.exec("create index " + tx.quote_name(index_name(model.name, i, model.indexes[i], true)) +
-              " on " + building + " (" + columns + ")");
+      std::string sql = "create index ";
+      sql.append(tx.quote_name(index_name(model.name, i, model.indexes[i], true)))
+          .append(" on ")
+          .append(building)
+          .append(" (");
+      for (std::size_t c = 0; c < model.indexes[i].size(); ++c) {
+        sql.append(c == 0 ? "" : ", ").append(tx.quote_name(model.indexes[i][c]));
+      }
+      tx.exec(sql.append(")"));
     }
     describe(tx, building, model);
     tx.exec("analyze " + building);
@@ -138,11 +155,11 @@ BuildOutcome ModelBuilder::build_table(const ModelSpec& model) {
     pqxx::work cleanup(conn_);
     drop_relation(cleanup, manifest_.schema, building_name(model.name));
     cleanup.commit();
-    outcome.error = "swapping in the new table failed: " + first_line(e.what()) +
-                    " [SQLSTATE " + e.sqlstate() + "]";
-    if (e.sqlstate() == "2BP01") {
-      outcome.error += " (a view outside models.yaml reads it: drop that view or add it to "
-                       "models.yaml)";
+    outcome.error = "swapping in the new table failed: " + explain(e);
+    if (sqlstate_of(e) == "2BP01") {
+      outcome.error +=
+          " (a view outside models.yaml reads it: drop that view or add it to "
+          "models.yaml)";
     }
     outcome.rows.reset();
     return outcome;
@@ -161,13 +178,12 @@ BuildOutcome ModelBuilder::build_view(const ModelSpec& model) {
     try {
       tx.exec("create view " + building + " as\n" + model.sql + "\n");
     } catch (const pqxx::sql_error& e) {
-      outcome.error = "SQL of " + model.sql_file.filename().string() + " failed: " +
-                      first_line(e.what()) + " [SQLSTATE " + e.sqlstate() + "]";
+      outcome.error = "SQL of " + model.sql_file.filename().string() + " failed: " + explain(e);
       return outcome;
     }
     if (const auto missing = missing_columns(tx, building, model); !missing.empty()) {
-      outcome.error = "models.yaml documents columns the SQL does not return: " +
-                      join(missing, ", ");
+      outcome.error =
+          "models.yaml documents columns the SQL does not return: " + join(missing, ", ");
       return outcome;
     }
     if (auto failure = run_data_tests(tx, building, model.tests)) {
@@ -186,7 +202,8 @@ void ModelBuilder::describe(pqxx::transaction_base& tx, const std::string& relat
   // COMMENT takes no parameters: the text goes in as a quoted literal.
   const char* kind = model.materialized == Materialization::Table ? "table" : "view";
   if (!model.description.empty()) {
-    tx.exec(std::string("comment on ") + kind + " " + relation + " is " + tx.quote(model.description));
+    tx.exec(std::string("comment on ") + kind + " " + relation + " is " +
+            tx.quote(model.description));
   }
   for (const auto& c : model.columns) {
     if (c.description.empty()) continue;

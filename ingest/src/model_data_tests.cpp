@@ -65,14 +65,12 @@ std::string failing_rows_query(pqxx::connection_base& conn, const std::string& r
              "::text not in (" + params + ")";
     }
     case DataTestKind::Expression:
-      return "select * from " + relation + " where not coalesce((" + test.expression +
-             "), false)";
+      return "select * from " + relation + " where not coalesce((" + test.expression + "), false)";
   }
   return {};
 }
 
-std::optional<DataTestFailure> run_data_tests(pqxx::dbtransaction& tx,
-                                              const std::string& relation,
+std::optional<DataTestFailure> run_data_tests(pqxx::dbtransaction& tx, const std::string& relation,
                                               const std::vector<DataTest>& tests) {
   for (const auto& test : tests) {
     const auto query = failing_rows_query(tx.conn(), relation, test);

@@ -44,8 +44,8 @@ std::string where_of(const std::string& model, const YAML::Node& node) {
   return where;
 }
 
-void check_keys(const YAML::Node& map, const std::set<std::string>& known,
-                const std::string& where, Problems& problems) {
+void check_keys(const YAML::Node& map, const std::set<std::string>& known, const std::string& where,
+                Problems& problems) {
   for (const auto& entry : map) {
     const auto key = entry.first.as<std::string>();
     if (!known.contains(key)) problems.add(where, "unknown key '" + key + "'");
@@ -77,7 +77,9 @@ void check_columns(const std::vector<std::string>& columns, const std::string& w
   if (columns.empty()) problems.add(where, what + " names no column");
   for (const auto& c : columns) {
     if (!is_plain_identifier(c)) {
-      problems.add(where, what + ": column '" + c + "' is not a lower-case SQL identifier");
+      std::string message = what;
+      message.append(": column '").append(c).append("' is not a lower-case SQL identifier");
+      problems.add(where, message);
     }
   }
 }
@@ -139,7 +141,8 @@ std::string read_sql(const fs::path& path, const std::string& where, Problems& p
   std::stringstream buffer;
   buffer << in.rdbuf();
   std::string sql = buffer.str();
-  while (!sql.empty() && (std::isspace(static_cast<unsigned char>(sql.back())) || sql.back() == ';')) {
+  while (!sql.empty() &&
+         (std::isspace(static_cast<unsigned char>(sql.back())) || sql.back() == ';')) {
     sql.pop_back();
   }
   if (sql.empty()) problems.add(where, "SQL file " + path.string() + " is empty");
@@ -154,18 +157,20 @@ ModelSpec parse_model(const YAML::Node& node, std::size_t position, const fs::pa
     return model;
   }
   model.name = node["name"] && node["name"].IsScalar() ? node["name"].as<std::string>() : "";
-  const auto where = where_of(model.name.empty() ? "#" + std::to_string(position + 1) : model.name, node);
-  check_keys(node, {"name", "sql", "materialized", "depends_on", "description", "columns", "tests",
-                    "indexes"},
-             where, problems);
+  const auto where =
+      where_of(model.name.empty() ? "#" + std::to_string(position + 1) : model.name, node);
+  check_keys(
+      node,
+      {"name", "sql", "materialized", "depends_on", "description", "columns", "tests", "indexes"},
+      where, problems);
   if (model.name.empty()) {
     problems.add(where, "missing 'name'");
   } else if (!is_plain_identifier(model.name) || model.name.size() > kMaxModelName) {
     problems.add(where, "name must be a lower-case SQL identifier of at most " +
                             std::to_string(kMaxModelName) + " characters");
   }
-  const std::string file = node["sql"] && node["sql"].IsScalar() ? node["sql"].as<std::string>()
-                                                                  : model.name + ".sql";
+  const std::string file =
+      node["sql"] && node["sql"].IsScalar() ? node["sql"].as<std::string>() : model.name + ".sql";
   model.sql_file = base / file;
   model.sql = read_sql(model.sql_file, where, problems);
   const std::string materialized =
@@ -178,7 +183,8 @@ ModelSpec parse_model(const YAML::Node& node, std::size_t position, const fs::pa
     problems.add(where, "materialized must be 'table' or 'view', not '" + materialized + "'");
   }
   for (auto& dep : string_list(node["depends_on"], where, "depends_on", problems)) {
-    if (std::find(model.depends_on.begin(), model.depends_on.end(), dep) == model.depends_on.end()) {
+    if (std::find(model.depends_on.begin(), model.depends_on.end(), dep) ==
+        model.depends_on.end()) {
       model.depends_on.push_back(std::move(dep));
     }
   }
@@ -196,14 +202,17 @@ ModelSpec parse_model(const YAML::Node& node, std::size_t position, const fs::pa
       }
       check_keys(c, {"name", "description", "tests"}, column_where, problems);
       if (c["description"]) column.description = c["description"].as<std::string>();
-      if (c["tests"] && !c["tests"].IsSequence()) problems.add(column_where, "'tests' must be a list");
-      for (const auto& t : c["tests"]) parse_test(t, column.name, column_where, model.tests, problems);
+      if (c["tests"] && !c["tests"].IsSequence())
+        problems.add(column_where, "'tests' must be a list");
+      for (const auto& t : c["tests"])
+        parse_test(t, column.name, column_where, model.tests, problems);
       model.columns.push_back(std::move(column));
     }
   }
   if (node["tests"] && !node["tests"].IsSequence()) problems.add(where, "'tests' must be a list");
   for (const auto& t : node["tests"]) parse_test(t, "", where, model.tests, problems);
-  if (node["indexes"] && !node["indexes"].IsSequence()) problems.add(where, "'indexes' must be a list");
+  if (node["indexes"] && !node["indexes"].IsSequence())
+    problems.add(where, "'indexes' must be a list");
   for (const auto& index : node["indexes"]) {
     auto columns = string_list(index, where, "indexes", problems);
     check_columns(columns, where, "index", problems);
@@ -280,8 +289,8 @@ Manifest load_manifest(const fs::path& file) {
     check_keys(root, {"schema", "models"}, "manifest", problems);
     if (root["schema"]) manifest.schema = root["schema"].as<std::string>();
     if (!is_plain_identifier(manifest.schema)) {
-      problems.add("manifest", "schema '" + manifest.schema +
-                                   "' is not a lower-case SQL identifier");
+      problems.add("manifest",
+                   "schema '" + manifest.schema + "' is not a lower-case SQL identifier");
     }
     if (!root["models"] || !root["models"].IsSequence() || root["models"].size() == 0) {
       problems.add("manifest", "'models' must be a non-empty list");
@@ -293,9 +302,9 @@ Manifest load_manifest(const fs::path& file) {
       auto model = parse_model(root["models"][i], i, base, problems);
       if (model.name.empty()) continue;
       if (const auto [it, fresh] = seen.emplace(model.name, i + 1); !fresh) {
-        problems.add("model '" + model.name + "'",
-                     "duplicate name (models #" + std::to_string(it->second) + " and #" +
-                         std::to_string(i + 1) + ")");
+        problems.add("model '" + model.name + "'", "duplicate name (models #" +
+                                                       std::to_string(it->second) + " and #" +
+                                                       std::to_string(i + 1) + ")");
         continue;
       }
       manifest.models.push_back(std::move(model));
@@ -313,6 +322,7 @@ Manifest load_manifest(const fs::path& file) {
     problems.raise(file);
   }
   std::vector<ModelSpec> ordered;
+  ordered.reserve(order.size());
   for (const auto& name : order) ordered.push_back(*manifest.find(name));
   manifest.models = std::move(ordered);
   return manifest;

@@ -54,6 +54,7 @@ std::vector<std::string> build_order(const std::vector<ModelSpec>& models) {
   std::vector<std::string> order;
   std::set<std::string> placed;
   std::vector<const ModelSpec*> remaining;
+  remaining.reserve(models.size());
   for (const auto& m : models) remaining.push_back(&m);
   while (!remaining.empty()) {
     // The first model, in manifest order, whose dependencies are all placed.
@@ -98,10 +99,12 @@ std::vector<std::string> select_models(const Manifest& manifest,
     const bool with_dependants = !selector.empty() && selector.back() == '+';
     const auto name = with_dependants ? selector.substr(0, selector.size() - 1) : selector;
     if (manifest.find(name) == nullptr) {
-      std::string known;
-      for (const auto& n : all) known += (known.empty() ? "" : ", ") + n;
-      throw ConfigError("--select " + selector + ": no model named '" + name + "' in " +
-                        manifest.file.string() + " (models: " + known + ")");
+      std::string message = "--select ";
+      message.append(selector).append(": no model named '").append(name).append("' in ");
+      message.append(manifest.file.string()).append(" (models: ");
+      for (std::size_t i = 0; i < all.size(); ++i)
+        message.append(i == 0 ? "" : ", ").append(all[i]);
+      throw ConfigError(message + ")");
     }
     chosen.insert(name);
     if (with_dependants) {

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <set>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "internal/database.hpp"
 #include "internal/model_build.hpp"
@@ -70,8 +70,8 @@ void finish_own_run(const DatabaseSettings& database, std::int64_t run_id, const
   }
 }
 
-ModelResult build_one(internal::ModelBuilder& builder, pqxx::connection& conn,
-                      std::int64_t run_id, const internal::ModelSpec& spec) {
+ModelResult build_one(internal::ModelBuilder& builder, pqxx::connection& conn, std::int64_t run_id,
+                      const internal::ModelSpec& spec) {
   ModelResult result;
   result.name = spec.name;
   const auto started = Clock::now();
@@ -96,7 +96,10 @@ void build_all(pqxx::connection& conn, const internal::Manifest& manifest,
                ModelRunReport& report) {
   {
     pqxx::nontransaction tx(conn);
-    tx.exec_params("select pg_advisory_lock($1)", kModelRunLockKey);
+    if (!tx.exec_params1("select pg_try_advisory_lock($1)", kModelRunLockKey)[0].as<bool>()) {
+      spdlog::info("another model run is building on this database; waiting for it to finish");
+      tx.exec_params("select pg_advisory_lock($1)", kModelRunLockKey);
+    }
   }
   bool reader_role = false;
   {
@@ -119,8 +122,8 @@ void build_all(pqxx::connection& conn, const internal::Manifest& manifest,
       if (failed.contains(dep) || skipped.contains(dep)) {
         result.name = spec.name;
         result.status = ModelStatus::Skipped;
-        result.error = "depends on " + dep + ", which " +
-                       (failed.contains(dep) ? "failed" : "was skipped");
+        result.error =
+            "depends on " + dep + ", which " + (failed.contains(dep) ? "failed" : "was skipped");
         break;
       }
     }
@@ -167,7 +170,7 @@ fs::path models_manifest_path(const ModelRunOptions& options) {
     if (const char* env = std::getenv("TRIBUTARY_MODELS_DIR"); env != nullptr) where = env;
   }
   if (where.empty()) where = "analysis_sql";
-  const fs::path path(where);
+  fs::path path(where);
   const auto ext = path.extension();
   if ((ext == ".yaml" || ext == ".yml") && !fs::is_directory(path)) return path;
   return path / "models.yaml";
@@ -191,8 +194,9 @@ ModelRunReport run_models(const Settings& settings, const ModelRunOptions& optio
     report.run_id = *options.run_id;
   }
   try {
-    internal::translate_database_errors("building the models of " + report.manifest.string(),
-                                        [&] { build_all(*conn, manifest, selected, options, report); });
+    internal::translate_database_errors("building the models of " + report.manifest.string(), [&] {
+      build_all(*conn, manifest, selected, options, report);
+    });
   } catch (const std::exception& e) {
     if (own_run) finish_own_run(settings.database, report.run_id, "failed", e.what());
     throw;

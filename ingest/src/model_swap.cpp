@@ -16,7 +16,8 @@ constexpr int kSwapAttempts = 5;
 constexpr auto kRetryPause = std::chrono::milliseconds(250);
 
 bool lock_conflict(const pqxx::sql_error& e) {
-  return e.sqlstate() == "55P03" || e.sqlstate() == "40P01";  // lock_not_available, deadlock
+  const auto state = sqlstate_of(e);
+  return state == "55P03" || state == "40P01";  // lock_not_available, deadlock_detected
 }
 
 }  // namespace
@@ -32,7 +33,9 @@ void ModelBuilder::with_lock_retries(const std::string& what,
       return;
     } catch (const pqxx::sql_error& e) {
       if (!lock_conflict(e) || attempt == kSwapAttempts) throw;
-      spdlog::warn("{}: {} (attempt {} of {}), retrying", what, e.what(), attempt, kSwapAttempts);
+      const std::string message = e.what();
+      spdlog::warn("{}: {} (attempt {} of {}), retrying", what,
+                   message.substr(0, message.find('\n')), attempt, kSwapAttempts);
       std::this_thread::sleep_for(kRetryPause * attempt);
     }
   }

@@ -58,7 +58,9 @@ std::optional<date::sys_days> read_date(Cursor& cursor) {
   }
   const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},
                                  date::day{static_cast<unsigned>(day)}};
-  if (!ymd.ok()) return std::nullopt;
+  // Year 0 (1 BC) is valid ISO-8601 but not a Postgres date: refuse it here rather than let
+  // it fail a whole day's COPY.
+  if (!ymd.ok() || year < 1) return std::nullopt;
   return date::sys_days{ymd};
 }
 
@@ -133,8 +135,15 @@ std::optional<Timestamp> parse_iso8601(std::string_view text) {
   std::chrono::minutes offset{0};
   if (!read_offset(cursor, offset)) return std::nullopt;
 
-  return Timestamp{*day} + std::chrono::hours{hours} + std::chrono::minutes{minutes} +
-         std::chrono::seconds{seconds} + fraction - offset;
+  const Timestamp instant = Timestamp{*day} + std::chrono::hours{hours} +
+                            std::chrono::minutes{minutes} + std::chrono::seconds{seconds} +
+                            fraction - offset;
+  // An offset may carry 0001-01-01 into year 0 or 9999-12-31 into 10000: outside what
+  // Postgres stores as a date.
+  static const Timestamp kFirst{date::sys_days{date::year{1} / 1 / 1}};
+  static const Timestamp kEnd{date::sys_days{date::year{10000} / 1 / 1}};
+  if (instant < kFirst || instant >= kEnd) return std::nullopt;
+  return instant;
 }
 
 }  // namespace tributary::models

@@ -307,6 +307,7 @@ void PayloadParser::end_element(const char* last) {
 // Keeps bytes of an element that spans feeds; past max_event_bytes only its first 64 KiB.
 void PayloadParser::append_element_bytes(const char* first, const char* last) {
   const auto count = static_cast<std::size_t>(last - first);
+  if (count == 0) return;
   if (!oversized_ && element_.size() + count > limits_.max_event_bytes) {
     oversized_ = true;
     if (element_.size() > kRawPrefix) element_.resize(kRawPrefix);

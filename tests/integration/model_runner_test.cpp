@@ -15,8 +15,10 @@ using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
 std::string table_checksum(const DatabaseSettings& db, const std::string& table) {
-  return query_value(db, "select count(*) || ':' || md5(coalesce(string_agg(t::text, ',' order by "
-                         "t::text), '')) from " + table + " as t");
+  return query_value(db,
+                     "select count(*) || ':' || md5(coalesce(string_agg(t::text, ',' order by "
+                     "t::text), '')) from " +
+                         table + " as t");
 }
 
 ProcessResult run_models_cli(const DatabaseSettings& db, const fs::path& models_dir,
@@ -29,14 +31,16 @@ ProcessResult run_models_cli(const DatabaseSettings& db, const fs::path& models_
 TEST(ModelRunnerTest, FailingDataTestKeepsThePreviousTableSkipsDependantsAndExitsOne) {
   const auto db = fixture_database();
   const auto dir = copy_of_shipped_models("failing-test");
-  replace_in_file(dir / "models.yaml", "description: The user.\n        tests: [not_null]",
-                  "description: The user.\n        tests: [not_null, {expression: \"user_id <> 666\"}]");
+  replace_in_file(
+      dir / "models.yaml", "description: The user.\n        tests: [not_null]",
+      "description: The user.\n        tests: [not_null, {expression: \"user_id <> 666\"}]");
   const auto first = run_models_cli(db, dir);
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
   const auto before = table_checksum(db, "analytics.user_daily_events");
   const auto weekly_before = table_checksum(db, "analytics.weekly_engagement");
 
-  insert_events(db, {{"2024-01-03", 666, "10", "active", 2}, {"2024-01-04", 777, "10", "active", 1}});
+  insert_events(db,
+                {{"2024-01-03", 666, "10", "active", 2}, {"2024-01-04", 777, "10", "active", 1}});
   const auto second = run_models_cli(db, dir);
   EXPECT_EQ(second.exit_code, 1) << second.out << second.err;
   EXPECT_THAT(second.out, ContainsRegex("user_daily_events +failed"));
@@ -53,20 +57,23 @@ TEST(ModelRunnerTest, FailingDataTestKeepsThePreviousTableSkipsDependantsAndExit
   const auto last_run = "(select max(run_id) from ingest.model_runs)";
   EXPECT_EQ(query_rows(db, std::string("select model, status, coalesce(failed_test, ''), "
                                        "coalesce(rows::text, '') from ingest.model_runs "
-                                       "where run_id = ") + last_run),
+                                       "where run_id = ") +
+                               last_run),
             sorted({{"user_daily_events", "failed", "expression(user_id <> 666)", ""},
                     {"daily_active_users", "skipped", "", ""},
                     {"weekly_engagement", "skipped", "", ""},
                     {"weekly_active_corporations", "skipped", "", ""},
                     {"weekly_summary", "skipped", "", ""}}));
-  EXPECT_THAT(query_value(db, std::string("select error from ingest.model_runs where run_id = ") +
-                                  last_run + " and model = 'user_daily_events'"),
-              HasSubstr("test expression(user_id <> 666) failed: 1 row, e.g. [event_date=2024-01-03"));
+  EXPECT_THAT(
+      query_value(db, std::string("select error from ingest.model_runs where run_id = ") +
+                          last_run + " and model = 'user_daily_events'"),
+      HasSubstr("test expression(user_id <> 666) failed: 1 row, e.g. [event_date=2024-01-03"));
   EXPECT_EQ(query_value(db, std::string("select error from ingest.model_runs where run_id = ") +
                                 last_run + " and model = 'weekly_summary'"),
             "depends on user_daily_events, which failed");
   EXPECT_EQ(query_value(db, std::string("select status || ' ' || command from ingest.runs "
-                                        "where id = ") + last_run),
+                                        "where id = ") +
+                                last_run),
             "partial run-models");
   fs::remove_all(dir);
 }
@@ -80,7 +87,8 @@ TEST(ModelRunnerTest, SqlErrorKeepsThePreviousTableAndNamesTheError) {
   ASSERT_TRUE(run_models(settings, options).ok());
   const auto before = table_checksum(db, "analytics.daily_active_users");
 
-  replace_in_file(dir / "daily_active_users.sql", "count(distinct user_id)", "count(distinct nope)");
+  replace_in_file(dir / "daily_active_users.sql", "count(distinct user_id)",
+                  "count(distinct nope)");
   insert_events(db, {{"2024-01-03", 42, nullptr, nullptr, 1}});
   const auto report = run_models(settings, options);
   ASSERT_EQ(report.models.size(), 5u);
@@ -93,18 +101,22 @@ TEST(ModelRunnerTest, SqlErrorKeepsThePreviousTableAndNamesTheError) {
   EXPECT_EQ(table_checksum(db, "analytics.daily_active_users"), before);
   // Its siblings do not depend on it and were rebuilt with the new event.
   EXPECT_EQ(report.models[2].status, ModelStatus::Succeeded);
-  EXPECT_EQ(query_value(db, "select active_users from analytics.weekly_engagement "
-                            "where week_start = '2024-01-01'"),
+  EXPECT_EQ(query_value(db,
+                        "select active_users from analytics.weekly_engagement "
+                        "where week_start = '2024-01-01'"),
             "4");
   fs::remove_all(dir);
 }
 
 TEST(ModelRunnerTest, ViewModelFollowsTheTableItReadsAcrossRebuilds) {
   const auto db = fixture_database();
-  const auto dir = fs::temp_directory_path() / ("tributary-view-models-" + std::to_string(::getpid()));
+  const auto dir =
+      fs::temp_directory_path() / ("tributary-view-models-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  std::ofstream(dir / "per_user.sql") << "select user_id, count(*) as events from public.user_events group by user_id\n";
-  std::ofstream(dir / "busy_users.sql") << "select user_id from analytics.per_user where events >= 4;\n";
+  std::ofstream(dir / "per_user.sql")
+      << "select user_id, count(*) as events from public.user_events group by user_id\n";
+  std::ofstream(dir / "busy_users.sql")
+      << "select user_id from analytics.per_user where events >= 4;\n";
   std::ofstream(dir / "models.yaml") << R"(
 models:
   - name: per_user
@@ -123,7 +135,8 @@ models:
   options.models_dir = dir.string();
   const auto settings = model_settings(db);
   ASSERT_TRUE(run_models(settings, options).ok());
-  EXPECT_EQ(query_rows(db, "select user_id from analytics.busy_users"), sorted({{"1"}, {"3"}, {"8"}}));
+  EXPECT_EQ(query_rows(db, "select user_id from analytics.busy_users"),
+            sorted({{"1"}, {"3"}, {"8"}}));
 
   insert_events(db, {{"2024-01-03", 2, "10", "active", 3}});
   // Selecting only the table: the view over it is recreated in the swap transaction.
@@ -134,8 +147,9 @@ models:
             sorted({{"1"}, {"2"}, {"3"}, {"8"}}));
   EXPECT_EQ(query_value(db, "select obj_description('analytics.busy_users'::regclass)"),
             "Users with at least 4 events.");
-  EXPECT_EQ(query_value(db, "select count(*) from pg_indexes where indexname = 'per_user_user_id_idx'"),
-            "1");
+  EXPECT_EQ(
+      query_value(db, "select count(*) from pg_indexes where indexname = 'per_user_user_id_idx'"),
+      "1");
   fs::remove_all(dir);
 }
 
@@ -158,9 +172,11 @@ TEST(ModelRunnerTest, SelectBuildsOneModelOrItWithItsDependants) {
 TEST(ModelRunnerTest, InvalidManifestExitsTwoNamingTheCycle) {
   const auto db = fixture_database();
   const auto dir = copy_of_shipped_models("cycle");
-  replace_in_file(dir / "models.yaml", "    depends_on: []\n", "    depends_on: [weekly_summary]\n");
+  replace_in_file(dir / "models.yaml", "    depends_on: []\n",
+                  "    depends_on: [weekly_summary]\n");
   const auto result = run_models_cli(db, dir);
   EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_EQ(result.out, "");  // nothing built, nothing printed but the error
   EXPECT_THAT(result.err, HasSubstr("dependency cycle: user_daily_events -> weekly_summary -> "
                                     "user_daily_events"));
   EXPECT_EQ(query_value(db, "select count(*) from ingest.model_runs"), "0");

@@ -53,8 +53,9 @@ TEST(ModelSwapTest, ReaderSeesACompleteTableOnEveryQueryDuringTwentyRebuilds) {
   EXPECT_EQ(failed_runs, 0);
   EXPECT_GT(queries, 20);
   EXPECT_THAT(wrong, ::testing::IsEmpty());
-  EXPECT_EQ(query_value(db, "select count(*) from ingest.model_runs where status = 'succeeded' "
-                            "and model = 'weekly_engagement'"),
+  EXPECT_EQ(query_value(db,
+                        "select count(*) from ingest.model_runs where status = 'succeeded' "
+                        "and model = 'weekly_engagement'"),
             "21");
 }
 
@@ -68,8 +69,11 @@ TEST(ModelSwapTest, SwapWaitsAndRetriesWhileAReaderHoldsTheTableLongerThanTheLoc
   // A reader that keeps weekly_engagement locked for 3 s, past the 2 s lock timeout.
   pqxx::connection conn(db.connection_string());
   pqxx::work reading(conn);
-  EXPECT_EQ(reading.exec1("select active_users from analytics.weekly_engagement "
-                          "where week_start = '2024-01-01'")[0].as<int>(), 3);
+  EXPECT_EQ(reading
+                .exec1("select active_users from analytics.weekly_engagement "
+                       "where week_start = '2024-01-01'")[0]
+                .as<int>(),
+            3);
   std::thread release([&] {
     std::this_thread::sleep_for(std::chrono::seconds(3));
     reading.commit();
@@ -81,8 +85,9 @@ TEST(ModelSwapTest, SwapWaitsAndRetriesWhileAReaderHoldsTheTableLongerThanTheLoc
   EXPECT_EQ(report.models[1].name, "weekly_engagement");
   EXPECT_EQ(report.models[1].status, ModelStatus::Succeeded) << report.models[1].error;
   EXPECT_GE(report.models[1].duration.count(), 2000);  // at least one lock timeout
-  EXPECT_EQ(query_value(db, "select active_users from analytics.weekly_engagement "
-                            "where week_start = '2024-01-01'"),
+  EXPECT_EQ(query_value(db,
+                        "select active_users from analytics.weekly_engagement "
+                        "where week_start = '2024-01-01'"),
             "4");
 }
 

@@ -73,7 +73,7 @@ PostgresCluster::PostgresCluster() : as_root_(::geteuid() == 0) {
        << "max_connections = 200\nshared_buffers = 256MB\n";
   conf.close();
   start();
-  psql("postgres", "create role tributary_test login password '" + password_ + "'");
+  psql("postgres", "create role tributary_test login createrole password '" + password_ + "'");
 }
 
 PostgresCluster::~PostgresCluster() {

@@ -11,6 +11,7 @@ struct ProcessResult {
   int exit_code = -1;  ///< -1 when killed by a signal
   std::string out;
   std::string err;
+  long max_rss_kb = 0;  ///< the child's peak resident set size
 };
 
 /// Runs `argv` to completion with `env` added to (or, for empty values, removed from) the

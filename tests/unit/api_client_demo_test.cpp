@@ -109,7 +109,9 @@ TEST_F(DemoApiTest, AnswersNotModifiedToTheDaysEtag) {
 }
 
 TEST_F(DemoApiTest, SendsGzipThatTheClientDecodes) {
-  DemoServer server(demo_options());
+  auto gzip_options = demo_options();
+  gzip_options.compress = true;
+  DemoServer server(gzip_options);
   httplib::Client raw("127.0.0.1", server.port());
   const httplib::Headers headers{{"api-token", "demo-token"}, {"Accept-Encoding", "gzip"}};
   raw.set_decompress(false);

@@ -136,8 +136,18 @@ TEST(DemoServer, AnswersIfNoneMatchWithTheEtagWith304) {
   EXPECT_EQ(other->status, 200);
 }
 
+TEST(DemoServer, AnswersIdentityUnlessStartedWithCompression) {
+  DemoServer server(server_options());
+  auto raw = client_for(server);
+  const auto answer = raw.Get(events_path(kFriday), with_token({{"Accept-Encoding", "gzip"}}));
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_EQ(answer->get_header_value("Content-Encoding"), "");
+}
+
 TEST(DemoServer, CompressesWithGzipWhenAskedToTheSameBody) {
-  const auto options = server_options({}, 2000);
+  auto options = server_options({}, 2000);
+  options.compress = true;
   DemoServer server(options);
   auto raw = client_for(server);
   const auto compressed = raw.Get(events_path(kFriday), with_token({{"Accept-Encoding", "gzip"}}));

@@ -12,10 +12,10 @@ namespace tributary::models {
 namespace {
 
 using nlohmann::ordered_json;
-using testing::reason;
-using testing::with;
-using testing::with_raw;
-using testing::without;
+using test_events::reason;
+using test_events::with;
+using test_events::with_raw;
+using test_events::without;
 
 /// `"event_time":<raw>` in place of the design value, for numbers JSON libraries rewrite.
 std::string with_raw_value(const std::string& key, std::string_view raw) {

@@ -13,11 +13,11 @@ namespace tributary::models {
 namespace {
 
 using nlohmann::ordered_json;
-using testing::accepted;
-using testing::kDesignEvent;
-using testing::with;
-using testing::with_raw;
-using testing::without;
+using test_events::accepted;
+using test_events::kDesignEvent;
+using test_events::with;
+using test_events::with_raw;
+using test_events::without;
 
 date::sys_days ymd(int year, unsigned month, unsigned day) {
   return date::sys_days{date::year{year} / date::month{month} / date::day{day}};
@@ -183,8 +183,7 @@ TEST(EventParser, KeepsEscapesAndNonAsciiInGroupJson) {
   std::string text = with("/data/group_ids", ordered_json::object());
   text.replace(text.find(R"("group_ids":{})"), 14,
                R"("group_ids":{"k\t":"a\"b\\c\u00e9\n\ud83d\ude00"})");
-  EXPECT_EQ(accepted(text).data.group_ids,
-            "{\"k\\t\":\"a\\\"b\\\\c\xC3\xA9\\n\xF0\x9F\x98\x80\"}");
+  EXPECT_EQ(accepted(text).data.group_ids, "{\"k\\t\":\"a\\\"b\\\\c\xC3\xA9\\n\xF0\x9F\x98\x80\"}");
 }
 
 TEST(EventParser, KeysNamedOnlyAtAnotherLevelGoToExtras) {
@@ -264,7 +263,7 @@ TEST(EventParser, KeepsNumberBeyond64BitsInExtrasWithoutCrashing) {
 }
 
 TEST(EventParser, AcceptsKeysInAnyOrderAndWhitespaceAnywhere) {
-  const ordered_json design = testing::design_json();
+  const ordered_json design = test_events::design_json();
   ordered_json reversed = ordered_json::object();
   std::vector<std::string> keys;
   for (const auto& item : design.items()) keys.push_back(item.key());

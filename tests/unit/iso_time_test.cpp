@@ -108,3 +108,18 @@ TEST(IsoTime, ParsesStrictCalendarDate) {
 
 }  // namespace
 }  // namespace tributary::models
+
+namespace tributary::models {
+namespace {
+
+TEST(IsoTime, RejectsYearsPostgresCannotStore) {
+  EXPECT_FALSE(parse_iso8601("0000-01-01"));
+  EXPECT_FALSE(parse_iso_date("0000-06-01"));
+  EXPECT_FALSE(parse_iso8601("0001-01-01T00:30:00+01:00"));
+  EXPECT_FALSE(parse_iso8601("9999-12-31T23:30:00-01:00"));
+  EXPECT_TRUE(parse_iso8601("0001-01-01T00:00:00Z"));
+  EXPECT_TRUE(parse_iso8601("9999-12-31T23:59:59Z"));
+}
+
+}  // namespace
+}  // namespace tributary::models

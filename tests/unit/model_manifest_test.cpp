@@ -77,7 +77,8 @@ models:
     sql: top.sql
     materialized: view
     depends_on: [base]
-)", {"base.sql", "top.sql"}));
+)",
+                                        {"base.sql", "top.sql"}));
   EXPECT_EQ(m.schema, "marts");
   ASSERT_EQ(m.models.size(), 2u);
   const auto& base = m.models[0];
@@ -91,8 +92,9 @@ models:
   EXPECT_EQ(base.columns[0].description, "The day.");
   std::vector<std::string> tests;
   for (const auto& t : base.tests) tests.push_back(t.name());
-  EXPECT_THAT(tests, ElementsAre("not_null(day)", "unique(day)", "accepted_values(day)",
-                                 "expression(day > 0)", "unique(day, user_id)", "expression(x = 1)"));
+  EXPECT_THAT(tests,
+              ElementsAre("not_null(day)", "unique(day)", "accepted_values(day)",
+                          "expression(day > 0)", "unique(day, user_id)", "expression(x = 1)"));
   EXPECT_THAT(base.tests[2].values, ElementsAre("1", "two"));
   EXPECT_EQ(m.models[1].materialized, Materialization::View);
   EXPECT_THAT(m.models[1].depends_on, ElementsAre("base"));
@@ -106,7 +108,8 @@ models:
   - {name: daily, sql: s.sql, depends_on: [base]}
   - {name: base, sql: s.sql}
   - {name: other, sql: s.sql}
-)", {"s.sql"}));
+)",
+                                        {"s.sql"}));
   EXPECT_THAT(names(m), ElementsAre("base", "weekly", "daily", "summary", "other"));
 }
 
@@ -114,7 +117,8 @@ TEST_F(ModelManifestTest, RejectsAnUnknownDependencyNamingIt) {
   const auto error = error_of(R"(
 models:
   - {name: weekly, sql: s.sql, depends_on: [dialy]}
-)", {"s.sql"});
+)",
+                              {"s.sql"});
   EXPECT_THAT(error, HasSubstr("model 'weekly' depends on unknown model 'dialy'"));
 }
 
@@ -125,7 +129,8 @@ models:
   - {name: a, sql: s.sql, depends_on: [base, c]}
   - {name: b, sql: s.sql, depends_on: [a]}
   - {name: c, sql: s.sql, depends_on: [b]}
-)", {"s.sql"});
+)",
+                              {"s.sql"});
   EXPECT_THAT(error, HasSubstr("dependency cycle: a -> c -> b -> a"));
 }
 
@@ -146,7 +151,8 @@ models:
   - {name: weekly, sql: s.sql}
   - {name: daily, sql: s.sql}
   - {name: weekly, sql: s.sql}
-)", {"s.sql"});
+)",
+                              {"s.sql"});
   EXPECT_THAT(error, HasSubstr("model 'weekly': duplicate name (models #1 and #3)"));
 }
 
@@ -157,7 +163,8 @@ models:
     sql: s.sql
     columns:
       - {name: x, tests: [not_nul]}
-)", {"s.sql"});
+)",
+                              {"s.sql"});
   EXPECT_THAT(error, HasSubstr("model 'weekly'"));
   EXPECT_THAT(error, HasSubstr("column 'x'"));
   EXPECT_THAT(error, HasSubstr("unknown test kind 'not_nul'"));
@@ -185,7 +192,8 @@ TEST_F(ModelManifestTest, ReportsEveryProblemAtOnce) {
 models:
   - {name: a, sql: missing.sql}
   - {name: b, sql: s.sql, materialized: nope}
-)", {"s.sql"});
+)",
+                              {"s.sql"});
   EXPECT_THAT(error, HasSubstr("missing.sql not found"));
   EXPECT_THAT(error, HasSubstr("not 'nope'"));
 }
@@ -207,7 +215,8 @@ models:
   - {name: mid, sql: s.sql, depends_on: [base]}
   - {name: top, sql: s.sql, depends_on: [mid]}
   - {name: side, sql: s.sql}
-)", {"s.sql"}));
+)",
+                                        {"s.sql"}));
   EXPECT_THAT(select_models(m, {}), ElementsAre("base", "mid", "top", "side"));
   EXPECT_THAT(select_models(m, {"mid"}), ElementsAre("mid"));
   EXPECT_THAT(select_models(m, {"base+"}), ElementsAre("base", "mid", "top"));

@@ -11,7 +11,7 @@
 
 #include "tributary/models/event_parser.hpp"
 
-namespace tributary::models::testing {
+namespace tributary::models::test_events {
 
 /// The example event of DESIGN section 3, byte for byte.
 inline constexpr std::string_view kDesignEvent = R"({
@@ -86,4 +86,4 @@ inline std::string reason(std::string_view text) {
   return "<accepted>";
 }
 
-}  // namespace tributary::models::testing
+}  // namespace tributary::models::test_events

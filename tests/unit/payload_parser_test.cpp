@@ -14,8 +14,8 @@ namespace tributary::models {
 namespace {
 
 using Kind = PayloadError::Kind;
-using testing::kDesignEvent;
-using testing::with;
+using test_events::kDesignEvent;
+using test_events::with;
 
 struct AcceptedEvent {
   std::size_t position = 0;

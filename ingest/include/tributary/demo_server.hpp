@@ -40,6 +40,9 @@ struct DemoServerOptions {
   std::string token = "demo-token";
   std::vector<FaultSpec> faults;
   std::chrono::milliseconds stall{40'000};  ///< how long a `stall` fault stops the body
+  /// gzip the body when the client accepts it. Off by default: httplib's gzip is ~20x
+  /// slower than generating the events, and the client must be the bottleneck.
+  bool compress = false;
 };
 
 /// The demo events API (DESIGN section 8) over cpp-httplib, serving

@@ -24,23 +24,23 @@ const char* to_string(ModelStatus status);
 
 /// The outcome of one model: a value, never an exception.
 struct ModelResult {
-  std::string name;                 ///< the model, e.g. `weekly_engagement`
-  std::string relation;             ///< where it lives, e.g. `analytics.weekly_engagement`
-  std::string materialized;         ///< `table` or `view`
+  std::string name;          ///< the model, e.g. `weekly_engagement`
+  std::string relation;      ///< where it lives, e.g. `analytics.weekly_engagement`
+  std::string materialized;  ///< `table` or `view`
   ModelStatus status = ModelStatus::Skipped;
-  std::optional<std::int64_t> rows; ///< rows of the new table; unset for views and failures
+  std::optional<std::int64_t> rows;  ///< rows of the new table; unset for views and failures
   std::chrono::milliseconds duration{0};
-  std::string error;                ///< why it failed or was skipped (empty on success)
-  std::string failed_test;          ///< the data test that failed, e.g. `not_null(user_id)`
-  std::int64_t failing_rows = 0;    ///< how many rows broke `failed_test`
+  std::string error;                     ///< why it failed or was skipped (empty on success)
+  std::string failed_test;               ///< the data test that failed, e.g. `not_null(user_id)`
+  std::int64_t failing_rows = 0;         ///< how many rows broke `failed_test`
   std::vector<std::string> sample_rows;  ///< up to 5 of them, `column=value, ...`
 };
 
 /// The outcome of a `run-models`.
 struct ModelRunReport {
-  std::int64_t run_id = 0;           ///< the ingest.runs row the builds are recorded under
-  std::filesystem::path manifest;    ///< the models.yaml that was used
-  std::vector<ModelResult> models;   ///< in build order
+  std::int64_t run_id = 0;          ///< the ingest.runs row the builds are recorded under
+  std::filesystem::path manifest;   ///< the models.yaml that was used
+  std::vector<ModelResult> models;  ///< in build order
   std::chrono::milliseconds duration{0};
 
   /// Models with `status`.

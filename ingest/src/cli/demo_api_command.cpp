@@ -30,6 +30,7 @@ struct DemoApiArgs {
   double invalid_rate = DemoOptions{}.invalid_rate;
   std::vector<std::string> faults;
   long stall_ms = 40'000;
+  bool gzip = false;
 };
 
 date::sys_days parse_day_option(const std::string& option, const std::string& text) {
@@ -75,6 +76,7 @@ DemoServerOptions to_server_options(const DemoApiArgs& args) {
   options.port = args.port;
   options.token = args.token;
   options.stall = std::chrono::milliseconds(args.stall_ms);
+  options.compress = args.gzip;
   return options;
 }
 
@@ -142,6 +144,7 @@ Command add_demo_api_command(CLI::App& parent) {
                   "stall, badjson; repeatable")
       ->type_name("KIND=RATE")
       ->allow_extra_args(false);
+  app->add_flag("--gzip", args->gzip, "gzip bodies for clients that accept it (slow: off by default)");
   app->add_option("--stall-ms", args->stall_ms, "how long a 'stall' fault stops the body")
       ->capture_default_str();
   return Command{app, [args] { return run_demo_api(*args); }};

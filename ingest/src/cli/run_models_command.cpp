@@ -1,6 +1,7 @@
 // `tributary run-models [--select NAME[+]]... [--models-dir DIR]`: builds the analytics
 // models and prints one line per model; exit 1 when any failed or was skipped.
 #include <iostream>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -8,6 +9,36 @@
 #include "tributary/model_runner.hpp"
 
 namespace tributary::cli {
+
+/// Prints one line per model (name, status, rows, ms, error) for ModelRunOptions::on_model;
+/// the header comes with the first model, so a manifest error prints only the error. Also
+/// for backfill-month, once declared in commands.hpp.
+std::function<void(const ModelResult&)> model_printer(const std::string& manifest) {
+  auto printed_header = std::make_shared<bool>(false);
+  return [=](const ModelResult& m) {
+    if (!*printed_header) {
+      *printed_header = true;
+      std::cout << "models of " << manifest << '\n'
+                << fmt::format("{:<28}  {:<9}  {:>9}  {:>10}  {}\n", "model", "status", "rows",
+                               "time", "error");
+    }
+    std::cout << fmt::format("{:<28}  {:<9}  {:>9}  {:>7} ms{}{}\n", m.name, to_string(m.status),
+                             m.rows ? std::to_string(*m.rows) : "-", m.duration.count(),
+                             m.error.empty() ? "" : "  ", m.error);
+    std::cout.flush();
+  };
+}
+
+/// Prints the closing line of a model run (also for backfill-month, once declared in
+/// commands.hpp).
+void print_model_summary(const ModelRunReport& report) {
+  std::cout << fmt::format("run {}: models succeeded {} / failed {} / skipped {}, time {:.1f} s\n",
+                           report.run_id, report.count(ModelStatus::Succeeded),
+                           report.count(ModelStatus::Failed), report.count(ModelStatus::Skipped),
+                           static_cast<double>(report.duration.count()) / 1000.0);
+  std::cout.flush();
+}
+
 namespace {
 
 struct RunModelsArgs {
@@ -15,26 +46,14 @@ struct RunModelsArgs {
   std::string models_dir;
 };
 
-void print_model(const ModelResult& m) {
-  std::cout << fmt::format("{:<28}  {:<9}  {:>9}  {:>7} ms{}{}\n", m.name, to_string(m.status),
-                           m.rows ? std::to_string(*m.rows) : "-", m.duration.count(),
-                           m.error.empty() ? "" : "  ", m.error);
-  std::cout.flush();
-}
-
 ExitCode run(const RunModelsArgs& args, const GlobalOptions& global) {
   const auto settings = load_command_settings(global, {}, false, true);
   ModelRunOptions options;
   options.models_dir = args.models_dir;
   options.select = args.select;
-  options.on_model = print_model;
-  std::cout << fmt::format("{:<28}  {:<9}  {:>9}  {:>10}  {}\n", "model", "status", "rows",
-                           "time", "error");
+  options.on_model = model_printer(models_manifest_path(options).string());
   const auto report = run_models(settings, options);
-  std::cout << fmt::format("run {}: models succeeded {} / failed {} / skipped {}, time {:.1f} s\n",
-                           report.run_id, report.count(ModelStatus::Succeeded),
-                           report.count(ModelStatus::Failed), report.count(ModelStatus::Skipped),
-                           static_cast<double>(report.duration.count()) / 1000.0);
+  print_model_summary(report);
   return report.ok() ? ExitCode::Success : ExitCode::PartialFailure;
 }
 
@@ -43,7 +62,8 @@ ExitCode run(const RunModelsArgs& args, const GlobalOptions& global) {
 Command add_run_models_command(CLI::App& parent, const GlobalOptions& global) {
   auto args = std::make_shared<RunModelsArgs>();
   auto* app = parent.add_subcommand(
-      "run-models", "Build the analytics models of analysis_sql/models.yaml (tested, then swapped in)");
+      "run-models",
+      "Build the analytics models of analysis_sql/models.yaml (tested, then swapped in)");
   app->add_option("--select", args->select,
                   "build only model NAME; NAME+ also builds every model depending on it "
                   "(repeatable)");

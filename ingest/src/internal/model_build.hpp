@@ -16,9 +16,9 @@ namespace tributary::internal {
 /// How building one model went (bookkeeping is the runner's).
 struct BuildOutcome {
   bool ok = false;
-  std::optional<std::int64_t> rows;         ///< rows of the new table (tables only)
-  std::string error;                        ///< why it failed, one line
-  std::optional<DataTestFailure> failure;   ///< the data test that failed, if one did
+  std::optional<std::int64_t> rows;        ///< rows of the new table (tables only)
+  std::string error;                       ///< why it failed, one line
+  std::optional<DataTestFailure> failure;  ///< the data test that failed, if one did
 };
 
 /// Builds the models of one manifest, one at a time, on a connection the caller owns.
@@ -60,6 +60,9 @@ char relation_kind(pqxx::transaction_base& tx, const std::string& schema, const 
 
 /// Drops the table or view `schema.name` if there is one (anything else is left alone).
 void drop_relation(pqxx::transaction_base& tx, const std::string& schema, const std::string& name);
+
+/// The SQLSTATE of `e`, also for the libpqxx 6.4 classes that leave sqlstate() empty.
+std::string sqlstate_of(const pqxx::sql_error& e);
 
 /// `<name>__building`: where a model is built before the swap.
 std::string building_name(const std::string& model);

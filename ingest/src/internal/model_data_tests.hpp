@@ -28,8 +28,7 @@ inline constexpr int kSampleRows = 5;
 /// Runs `tests` in order against `relation` (already quoted, `"schema"."name"`) and returns
 /// the first that fails, or nothing when all pass. A test whose query fails (an unknown
 /// column, a bad expression) counts as failed, with the database's message.
-std::optional<DataTestFailure> run_data_tests(pqxx::dbtransaction& tx,
-                                              const std::string& relation,
+std::optional<DataTestFailure> run_data_tests(pqxx::dbtransaction& tx, const std::string& relation,
                                               const std::vector<DataTest>& tests);
 
 /// The query selecting the rows that break `test` on `relation`; `$1..$n` are

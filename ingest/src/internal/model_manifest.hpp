@@ -43,12 +43,12 @@ struct ColumnSpec {
 
 /// One model of the manifest.
 struct ModelSpec {
-  std::string name;             ///< plain SQL identifier, also the relation's name
+  std::string name;  ///< plain SQL identifier, also the relation's name
   std::filesystem::path sql_file;
-  std::string sql;              ///< the SELECT, without trailing `;` and whitespace
+  std::string sql;  ///< the SELECT, without trailing `;` and whitespace
   Materialization materialized = Materialization::Table;
   std::vector<std::string> depends_on;
-  std::string description;      ///< becomes COMMENT ON TABLE/VIEW
+  std::string description;  ///< becomes COMMENT ON TABLE/VIEW
   std::vector<ColumnSpec> columns;
   std::vector<DataTest> tests;  ///< column tests first (column order), then model tests
   std::vector<std::vector<std::string>> indexes;  ///< one column list per index
