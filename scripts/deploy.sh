@@ -47,12 +47,56 @@ if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 
-if [ "$db_local" = 1 ]; then
-  cat <<INFO
+# The analysts' login role: a member of tributary_reader (SELECT on analytics.* and
+# public.user_events only). Its password comes from ANALYST_PASSWORD (.env), else one is
+# generated once into .local/analyst.env. It travels on stdin, never on a command line.
+if [ -z "${ANALYST_PASSWORD:-}" ]; then
+  if [ -s .local/analyst.env ]; then
+    ANALYST_PASSWORD=$(sed -n 's/^ANALYST_PASSWORD=//p' .local/analyst.env)
+  else
+    ANALYST_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    (umask 077; printf 'ANALYST_PASSWORD=%s\n' "$ANALYST_PASSWORD" > .local/analyst.env)
+  fi
+fi
+db_host=${POSTGRES_HOST:-127.0.0.1}
+db_port=${POSTGRES_PORT:-5432}
+db_name=${POSTGRES_DB:-tributary}
+db_user=${POSTGRES_USER:-tributary}
+psql_owner() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"
+  else
+    PGPASSWORD=${POSTGRES_PASSWORD:-} psql -X -q -v ON_ERROR_STOP=1 -h "$db_host" -p "$db_port" \
+      -U "$db_user" -d "$db_name" "$@"
+  fi
+}
+if ! psql_owner >/dev/null <<SQL
+\set pw '$ANALYST_PASSWORD'
+select format('create role analyst login password %L', :'pw')
+ where not exists (select from pg_roles where rolname = 'analyst') \gexec
+select format('alter role analyst login password %L', :'pw') \gexec
+grant tributary_reader to analyst;
+SQL
+then
+  echo "deploy: could not create the login role analyst (the database user needs CREATEROLE)" >&2
+fi
 
-The data is in PostgreSQL on 127.0.0.1:${POSTGRES_PORT}, database ${POSTGRES_DB}.
-  psql:  PGPASSWORD=\$(sed -n 's/^POSTGRES_PASSWORD=//p' .local/postgres.env) \\
-         psql -h 127.0.0.1 -p ${POSTGRES_PORT} -U ${POSTGRES_USER} -d ${POSTGRES_DB}
-  stop:  make db-down      (start again: make db-up)
+for table in weekly_engagement weekly_active_corporations weekly_summary; do
+  echo
+  echo "analytics.$table"
+  psql_owner -P footer=off -c "select * from analytics.$table order by week_start"
+done
+
+cat <<INFO
+
+The warehouse is PostgreSQL on ${db_host}:${db_port}, database ${db_name}.
+Analysts log in as \`analyst\` (read-only: schema analytics and public.user_events);
+its password is ANALYST_PASSWORD in .env, or in .local/analyst.env when generated.
+  psql:    psql -h ${db_host} -p ${db_port} -U analyst -d ${db_name}
+  pgAdmin: Object > Register > Server: host ${db_host}, port ${db_port}, maintenance
+           database ${db_name}, username analyst — or import pgadmin/servers.json
+           (Tools > Import/Export Servers).
 INFO
+if [ "$db_local" = 1 ]; then
+  echo "  stop:    make db-down      (start again: make db-up)"
 fi

@@ -169,7 +169,12 @@ fs::path models_manifest_path(const ModelRunOptions& options) {
   if (where.empty()) {
     if (const char* env = std::getenv("TRIBUTARY_MODELS_DIR"); env != nullptr) where = env;
   }
-  if (where.empty()) where = "analysis_sql";
+  if (where.empty()) {
+    // ./analysis_sql when run from a checkout; else the models of the source tree this
+    // binary was built from (installed copies set TRIBUTARY_MODELS_DIR).
+    where = "analysis_sql";
+    if (!fs::exists(fs::path(where) / "models.yaml")) where = TRIBUTARY_DEFAULT_MODELS_DIR;
+  }
   fs::path path(where);
   const auto ext = path.extension();
   if ((ext == ".yaml" || ext == ".yml") && !fs::is_directory(path)) return path;

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "internal/database.hpp"
@@ -31,6 +32,15 @@ std::vector<date::sys_days> complete_days(const DatabaseSettings& database,
     }
   });
   return done;
+}
+
+// The run's arguments for ingest.runs: what was asked, never a setting that could be secret.
+std::string describe_arguments(nlohmann::json args, const Settings& settings, const RunOptions& o) {
+  args["parallel"] = o.parallel > 0 ? o.parallel : settings.parallel;
+  args["force"] = o.load.force;
+  args["mirror"] = o.load.mirror;
+  args["missing_only"] = o.missing_only;
+  return args.dump();
 }
 
 }  // namespace
@@ -111,20 +121,22 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
 
 RunResult request_day(const Settings& settings, date::sys_days day, const RunOptions& options) {
   return load_days(settings, {day}, options, "request-day",
-                   "{\"day\": \"" + format_day(day) + "\"}");
+                   describe_arguments({{"day", format_day(day)}}, settings, options));
 }
 
 RunResult backfill_range(const Settings& settings, date::sys_days first, date::sys_days last,
                          const RunOptions& options) {
-  return load_days(settings, days_between(first, last), options, "backfill",
-                   "{\"from\": \"" + format_day(first) + "\", \"to\": \"" + format_day(last) + "\"}");
+  return load_days(
+      settings, days_between(first, last), options, "backfill",
+      describe_arguments({{"from", format_day(first)}, {"to", format_day(last)}}, settings, options));
 }
 
 RunResult backfill_month(const Settings& settings, date::year_month month,
                          const RunOptions& options) {
   const auto days = days_of(month);
   return load_days(settings, days, options, "backfill-month",
-                   "{\"month\": \"" + format_day(days.front()).substr(0, 7) + "\"}");
+                   describe_arguments({{"month", format_day(days.front()).substr(0, 7)}}, settings,
+                                  options));
 }
 
 }  // namespace tributary

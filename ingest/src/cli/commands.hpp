@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "tributary/day_result.hpp"
+#include "tributary/model_runner.hpp"
 #include "tributary/settings.hpp"
 
 namespace tributary::cli {
@@ -45,6 +46,11 @@ void print_run_report(const RunResult& run);
 /// A progress display for a run of `total` days: a live bar on a terminal, else one log line
 /// per day.
 std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress(std::size_t total);
+
+/// One line per model (name, status, rows, ms, error), for ModelRunOptions::on_model.
+std::function<void(const ModelResult&)> model_printer(const std::string& manifest);
+/// The closing line of a model run.
+void print_model_summary(const ModelRunReport& report);
 
 /// `tributary validate FILE [--json]`.
 Command add_validate_command(CLI::App& parent);

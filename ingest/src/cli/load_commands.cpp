@@ -78,7 +78,17 @@ Command add_backfill_month_command(CLI::App& parent, const GlobalOptions& global
                    options.load = {args->force, args->mirror};
                    options.missing_only = args->missing_only;
                    options.on_day = make_progress(days.size());
-                   return finish(backfill_month(settings, month, options));
+                   const auto run = backfill_month(settings, month, options);
+                   auto code = finish(run);
+                   if (!args->no_models) {
+                     // Loaded days stay committed whatever the models do.
+                     ModelRunOptions models;
+                     models.on_model = model_printer(models_manifest_path(models).string());
+                     const auto report = run_models_after_load(settings, run.run_id, models);
+                     print_model_summary(report);
+                     if (!report.ok()) code = ExitCode::PartialFailure;
+                   }
+                   return code;
                  }};
 }
 

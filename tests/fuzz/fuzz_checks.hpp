@@ -1,0 +1,66 @@
+#pragma once
+// What the fuzz targets check besides "no crash": the rules of DESIGN section 3 on every
+// accepted event, the shape of every rejection, and whether a text is JSON at all (by
+// nlohmann, independently of tributary's scanner). A broken rule prints what and where,
+// then abort()s, so libFuzzer keeps the input as a crash artifact.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "tributary/models/payload_parser.hpp"
+#include "tributary/models/user_event.hpp"
+
+namespace tributary::fuzz {
+
+/// Prints `what` (and the offending value, made printable) to stderr and aborts.
+[[noreturn]] void fail(std::string_view what, std::string_view value = {});
+
+/// Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+bool is_valid_utf8(std::string_view text) noexcept;
+
+/// Text Postgres can store in a `text` column: valid UTF-8 without NUL.
+bool is_storable_text(std::string_view text) noexcept;
+
+/// Aborts unless the event obeys every rule an accepted event must obey: device_id of 1-36
+/// code points, all text storable, dates in years 1-9999, country/city not a "null" word,
+/// lower-case user_corporate_status, group_* and extras JSON objects (re-parsed by
+/// nlohmann) without NUL, nested at most `max_depth` levels inside the event, extras
+/// holding only keys the contract does not name.
+void check_event(const models::UserEvent& event, std::size_t max_depth);
+
+/// Aborts unless the rejection of a payload element is well formed: storable reason
+/// `<path>: <rule>` with a known rule. `raw_json` is checked by check_raw_json().
+void check_rejection_reason(const models::Rejection& rejection, std::size_t max_depth,
+                            std::size_t max_event_bytes);
+
+/// Aborts unless the raw text kept with a rejection can be stored (valid UTF-8, no NUL).
+void check_raw_json(const models::Rejection& rejection);
+
+/// What nlohmann makes of a text.
+enum class JsonVerdict {
+  kArray,     ///< valid JSON whose top-level value is an array
+  kOther,     ///< valid JSON, not an array
+  kInvalid,   ///< not JSON
+  kOverflow,  ///< a number too large for a double: nlohmann stops there, the rest is unknown
+};
+
+/// Parses `text` (an optional leading UTF-8 BOM is skipped, as nlohmann does) without
+/// recursion; for kArray, `elements` is the number of values in the top-level array. A raw
+/// NUL byte anywhere is kInvalid (nlohmann alone would read it as the end of the input).
+JsonVerdict json_verdict(std::string_view text, std::size_t* elements = nullptr);
+
+/// Whether TRIBUTARY_FUZZ_STRICT=1: known issues fail the run too.
+bool strict();
+
+/// Issues this fuzzer found and that were reported, tolerated (unless strict()) so that the
+/// smoke run in `make test` stays green until they are fixed. True when `text` (a body, an
+/// element, an event) can hit one of them:
+///   1. a raw NUL byte after a complete value is read by nlohmann as the end of the input:
+///      `[1<NUL>junk]` and `{...}<NUL>junk` are accepted, the NUL kept in raw_json;
+///   2. reading stops at a number too large for a double (`1e999`), so what follows it is
+///      never checked: `[{"a":1e999 <junk>}]` is accepted, junk kept in raw_json;
+///   3. a UTF-8 byte-order mark before an element (`[<BOM>{...}]`) is skipped.
+bool known_issue(std::string_view text);
+
+}  // namespace tributary::fuzz
