@@ -1,5 +1,7 @@
 #include "tributary/loader.hpp"
 
+#include <thread>
+
 #include <spdlog/spdlog.h>
 
 #include "internal/database.hpp"
@@ -15,6 +17,26 @@ namespace {
 // First key of the two-key advisory lock that keeps two processes off the same day; the
 // second key is the day number.
 constexpr int kDayLockClass = 0x7472;  // "tr"
+
+// Reconnections tried after losing the database, about 30 s in all.
+constexpr int kReconnectAttempts = 8;
+
+// A day whose transaction hit one of these is simply tried again, from the fetch on.
+constexpr int kDatabaseAttempts = 3;
+
+// Serialization failure (40001), deadlock (40P01), lock timeout (55P03): the transaction
+// lost a race and was rolled back; the same work can succeed when run again.
+bool retryable(const std::exception& e) {
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr) return true;
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    const auto& state = sql->sqlstate();
+    if (state == "40001" || state == "40P01" || state == "55P03") return true;
+    const std::string what = e.what();
+    return what.find("lock timeout") != std::string::npos ||
+           what.find("deadlock detected") != std::string::npos;
+  }
+  return false;
+}
 
 struct PreviousLoad {
   std::string status;
@@ -50,6 +72,21 @@ struct DayLoader::Impl {
     });
   }
 
+  // After a lost connection (a restart, a failover) the server usually returns within
+  // seconds: try for about half a minute before giving up on the run.
+  void reconnect_patiently() {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        reconnect();
+        return;
+      } catch (const DatabaseError& e) {
+        if (attempt >= kReconnectAttempts) throw;
+        spdlog::warn("{} (attempt {}/{}); retrying", e.what(), attempt, kReconnectAttempts);
+        std::this_thread::sleep_for(std::chrono::seconds(std::min(attempt, 5)));
+      }
+    }
+  }
+
   DayResult load(date::sys_days day, const LoadOptions& options);
   void record_unchanged(const std::string& day, const std::optional<std::string>& etag);
   void record_failure(const std::string& day, const DayResult& result);
@@ -70,7 +107,16 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
   DayResult result;
   try {
     if (!impl_->conn || !impl_->conn->is_open()) impl_->reconnect();
-    result = impl_->load(day, options);
+    for (int attempt = 1;; ++attempt) {
+      try {
+        result = impl_->load(day, options);
+        break;
+      } catch (const std::exception& e) {
+        if (attempt >= kDatabaseAttempts || !retryable(e) || !impl_->conn->is_open()) throw;
+        spdlog::warn("{}: {} (database attempt {}/{}); trying the day again", format_day(day),
+                     e.what(), attempt, kDatabaseAttempts);
+      }
+    }
   } catch (const AuthError&) {
     throw;
   } catch (const std::exception& e) {
@@ -82,7 +128,7 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
       result.error = "lost the database connection to " + impl_->settings.database.describe() +
                      " while loading " + format_day(day) + ": " + e.what();
       impl_->conn.reset();
-      impl_->reconnect();  // throws DatabaseError when the database stays away
+      impl_->reconnect_patiently();  // throws DatabaseError when the database stays away
     }
     impl_->record_failure(format_day(day), result);
   }
@@ -99,6 +145,9 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
   pqxx::work tx(*conn);
   tx.exec_params("select pg_advisory_xact_lock($1, $2)", kDayLockClass,
                  static_cast<int>(day.time_since_epoch().count()));
+  // Once the day is ours, waiting long on a row lock means something is wrong: give up and
+  // let the retry above run the day again.
+  tx.exec("set local lock_timeout = '30s'");
   const auto previous = previous_load(tx, day_text);
   std::optional<std::string> etag;
   // --force and --mirror must see the payload itself, not a 304.

@@ -41,21 +41,45 @@ std::map<std::string, std::string> database_env(const DatabaseSettings& db) {
           {"TRIBUTARY_BACKOFF_BASE_MS", "10"}};
 }
 
-ProcessResult run_cli(const std::vector<std::string>& args,
-                      const std::map<std::string, std::string>& env) {
+namespace {
+
+// The CLI runs in an empty directory (no .env, tributary.yaml or .local applies) with the
+// tributary variables of the test's own environment cleared unless the test sets them.
+struct CliInvocation {
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+  std::string cwd;
+};
+
+CliInvocation cli_invocation(const std::vector<std::string>& args,
+                             const std::map<std::string, std::string>& env) {
   static const auto dir = [] {
     auto d = std::filesystem::temp_directory_path() /
              ("tributary-cli-" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
     return d;
   }();
-  std::vector<std::string> argv = {TRIBUTARY_CLI_PATH};
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto full_env = env;
-  for (const char* name : {"API_URL", "API_TOKEN", "TRIBUTARY_PARALLEL", "TRIBUTARY_PROFILE"}) {
-    full_env.try_emplace(name, "");
+  CliInvocation call{{TRIBUTARY_CLI_PATH}, env, dir.string()};
+  call.argv.insert(call.argv.end(), args.begin(), args.end());
+  for (const char* name : {"API_URL", "API_TOKEN", "TRIBUTARY_PARALLEL", "TRIBUTARY_PROFILE",
+                           "TRIBUTARY_MODELS_DIR"}) {
+    call.env.try_emplace(name, "");
   }
-  return run_process(argv, full_env, dir.string());
+  return call;
+}
+
+}  // namespace
+
+ProcessResult run_cli(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env) {
+  const auto call = cli_invocation(args, env);
+  return run_process(call.argv, call.env, call.cwd);
+}
+
+std::unique_ptr<BackgroundProcess> spawn_cli(const std::vector<std::string>& args,
+                                             const std::map<std::string, std::string>& env) {
+  const auto call = cli_invocation(args, env);
+  return std::make_unique<BackgroundProcess>(call.argv, call.env, call.cwd);
 }
 
 std::string query_value(const DatabaseSettings& db, const std::string& sql) {
@@ -82,7 +106,7 @@ std::string user_events_checksum(const DatabaseSettings& db) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  tributary::configure_logging("warn");
+  tributary::configure_logging("error");
   ::testing::AddGlobalTestEnvironment(new tributary::testing::ClusterEnvironment);
   return RUN_ALL_TESTS();
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ std::map<std::string, std::string> database_env(const DatabaseSettings& db);
 /// Runs the built `tributary` binary with `args` and `env`, in an empty working directory.
 ProcessResult run_cli(const std::vector<std::string>& args,
                       const std::map<std::string, std::string>& env);
+
+/// Starts the built `tributary` binary in the background (same environment as run_cli).
+std::unique_ptr<BackgroundProcess> spawn_cli(const std::vector<std::string>& args,
+                                             const std::map<std::string, std::string>& env);
 
 /// Runs SQL on `db` as its owner and returns the first column of the first row as text.
 std::string query_value(const DatabaseSettings& db, const std::string& sql);

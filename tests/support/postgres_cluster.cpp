@@ -118,6 +118,16 @@ std::string PostgresCluster::psql(const std::string& db, const std::string& sql)
                      " -c " + shell_quote(sql));
 }
 
+std::string PostgresCluster::dump(const std::string& db) const {
+  return as_postgres("pg_dump -h " + shell_quote(root_.string()) + " -p " +
+                     std::to_string(port_) + " -U postgres " + shell_quote(db));
+}
+
+void PostgresCluster::restart() {
+  as_postgres(std::string(kBin) + "/pg_ctl -D " + shell_quote((root_ / "data").string()) +
+              " -m fast -w -t 60 restart >/dev/null");
+}
+
 DatabaseSettings PostgresCluster::create_database(const std::string& name) {
   psql("postgres", "drop database if exists \"" + name + "\" with (force)");
   psql("postgres", "create database \"" + name + "\" owner tributary_test");

@@ -26,6 +26,10 @@ class PostgresCluster {
   DatabaseSettings settings_for(const std::string& name) const;
   /// Runs SQL as the superuser on database `db` (psql over the unix socket); returns stdout.
   std::string psql(const std::string& db, const std::string& sql) const;
+  /// `pg_dump` of database `db` as plain SQL (data included).
+  std::string dump(const std::string& db) const;
+  /// Restarts the server (fast shutdown: open connections are cut).
+  void restart();
   /// Stops the server (fast shutdown).
   void stop();
   /// Starts it again on the same port.

@@ -6,7 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -66,6 +70,83 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   ::wait4(pid, &status, 0, &usage);
   result.max_rss_kb = usage.ru_maxrss;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+namespace {
+
+void exec_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                const std::string& cwd) {
+  for (const auto& [key, value] : env) {
+    if (value.empty()) {
+      ::unsetenv(key.c_str());
+    } else {
+      ::setenv(key.c_str(), value.c_str(), 1);
+    }
+  }
+  if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  ::execv(args[0], args.data());
+  ::_exit(127);
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
+                                     const std::map<std::string, std::string>& env,
+                                     const std::string& cwd) {
+  static int counter = 0;
+  const auto base = std::filesystem::temp_directory_path() /
+                    ("tributary-bg-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+  out_path_ = base.string() + ".out";
+  err_path_ = base.string() + ".err";
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int out = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(err, STDERR_FILENO);
+    ::dup2(devnull, STDIN_FILENO);
+    exec_child(argv, env, cwd);
+  }
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (!reaped_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  std::error_code ignored;
+  std::filesystem::remove(out_path_, ignored);
+  std::filesystem::remove(err_path_, ignored);
+}
+
+void BackgroundProcess::kill(int signal) const {
+  if (!reaped_) ::kill(pid_, signal);
+}
+
+ProcessResult BackgroundProcess::wait() {
+  ProcessResult result;
+  int status = 0;
+  rusage usage{};
+  ::wait4(pid_, &status, 0, &usage);
+  reaped_ = true;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.max_rss_kb = usage.ru_maxrss;
+  result.out = slurp(out_path_);
+  result.err = slurp(err_path_);
   return result;
 }
 

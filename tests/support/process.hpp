@@ -20,6 +20,32 @@ ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env = {},
                           const std::string& cwd = {});
 
+/// A child process running in the background, its stdout and stderr going to files.
+class BackgroundProcess {
+ public:
+  /// Starts `argv` with `env` changes (as for run_process) in `cwd`.
+  BackgroundProcess(const std::vector<std::string>& argv,
+                    const std::map<std::string, std::string>& env = {},
+                    const std::string& cwd = {});
+  /// Kills (SIGKILL) and reaps the child if it still runs.
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  /// The child's process id.
+  int pid() const noexcept { return pid_; }
+  /// Sends `signal`.
+  void kill(int signal) const;
+  /// Waits for the end; the exit code (-1 when killed by a signal) and what it printed.
+  ProcessResult wait();
+
+ private:
+  int pid_ = -1;
+  bool reaped_ = false;
+  std::string out_path_;
+  std::string err_path_;
+};
+
 /// Runs a shell command line (as `sh -c`), failing the test on a non-zero exit.
 std::string run_shell(const std::string& command);
 
