@@ -15,8 +15,18 @@ build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# The whole suite: unit + integration tests, then the same under ASan/UBSan (build-asan/),
+# then a 60-second smoke of the fuzzers (build-fuzz/). Benchmarks are `make bench`.
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 1800
+	@bash scripts/sanitize.sh
+	@bash scripts/fuzz.sh 60
+
+bench: build
+	@bash scripts/bench.sh
+
+fuzz: deps
+	@bash scripts/fuzz.sh $${FUZZ_SECONDS:-300}
 
 deploy: build
 	@bash scripts/deploy.sh

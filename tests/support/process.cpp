@@ -17,6 +17,34 @@ extern char** environ;
 
 namespace tributary::testing {
 
+namespace {
+
+void exec_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                const std::string& cwd) {
+  for (const auto& [key, value] : env) {
+    if (value.empty()) {
+      ::unsetenv(key.c_str());
+    } else {
+      ::setenv(key.c_str(), value.c_str(), 1);
+    }
+  }
+  if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  ::execv(args[0], args.data());
+  ::_exit(127);
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env, const std::string& cwd) {
   int out_pipe[2];
@@ -31,19 +59,7 @@ ProcessResult run_process(const std::vector<std::string>& argv,
     ::dup2(err_pipe[1], STDERR_FILENO);
     const int devnull = ::open("/dev/null", O_RDONLY);
     ::dup2(devnull, STDIN_FILENO);
-    for (const auto& [key, value] : env) {
-      if (value.empty()) {
-        ::unsetenv(key.c_str());
-      } else {
-        ::setenv(key.c_str(), value.c_str(), 1);
-      }
-    }
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
+    exec_child(argv, env, cwd);
   }
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
@@ -73,33 +89,6 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   return result;
 }
 
-namespace {
-
-void exec_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                const std::string& cwd) {
-  for (const auto& [key, value] : env) {
-    if (value.empty()) {
-      ::unsetenv(key.c_str());
-    } else {
-      ::setenv(key.c_str(), value.c_str(), 1);
-    }
-  }
-  if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  ::execv(args[0], args.data());
-  ::_exit(127);
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
 
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
                                      const std::map<std::string, std::string>& env,

@@ -1,0 +1,9 @@
+-- weekly_engagement, the straightforward way: one GROUP BY over public.user_events.
+select
+    date_trunc('week', event_date::timestamp)::date as week_start,
+    extract(isoyear from event_date)::integer as iso_year,
+    extract(week from event_date)::integer as iso_week,
+    count(distinct user_id) as active_users,
+    count(distinct event_date) as days_covered
+from public.user_events
+group by 1, 2, 3
