@@ -23,7 +23,7 @@ test: build
 	@bash scripts/fuzz.sh 60
 
 bench: build
-	@bash scripts/bench.sh
+	@BUILD=$(BUILD) bash scripts/bench.sh
 
 fuzz: deps
 	@bash scripts/fuzz.sh $${FUZZ_SECONDS:-300}

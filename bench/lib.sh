@@ -153,23 +153,40 @@ bench_cli() {
   (cd "$BENCH_ROOT/work" && "$BENCH_BIN" "$@") >"$BENCH_ROOT/$logname.log" 2>&1
 }
 
-# Like bench_cli but also records the peak RSS (KiB) in BENCH_PEAK_KB: GNU time when it is
-# installed, else the highest VmHWM read from /proc while the process runs.
+# Like bench_cli but also records the peak RSS (KiB) in BENCH_PEAK_KB (GNU time when it is
+# installed, else the highest VmHWM read from /proc while the process runs) and the CPU
+# seconds (user + system) the CLI used in BENCH_CPU_S: less sensitive than wall time to
+# other work on the machine.
 bench_cli_rss() {
   local logname=$1; shift
+  local rc=0 TIMEFORMAT='%U %S'
   BENCH_PEAK_KB=0
+  BENCH_CPU_S=0
   if [ -x /usr/bin/time ]; then
-    (cd "$BENCH_ROOT/work" && /usr/bin/time -f '%M' -o "$BENCH_ROOT/$logname.rss" "$BENCH_BIN" "$@") \
-      >"$BENCH_ROOT/$logname.log" 2>&1 || return $?
-    BENCH_PEAK_KB=$(tail -n 1 "$BENCH_ROOT/$logname.rss")
-    return 0
+    # The inner braces keep the log redirection away from `time`'s own report.
+    { time { (cd "$BENCH_ROOT/work" && /usr/bin/time -f '%M' -o "$BENCH_ROOT/$logname.rss" "$BENCH_BIN" "$@") \
+        >"$BENCH_ROOT/$logname.log" 2>&1; }; } 2>"$BENCH_ROOT/$logname.cpu" || rc=$?
+    [ "$rc" -eq 0 ] && BENCH_PEAK_KB=$(tail -n 1 "$BENCH_ROOT/$logname.rss")
+  else
+    { time bench_poll_hwm "$logname" "$@"; } 2>"$BENCH_ROOT/$logname.cpu" || rc=$?
+    BENCH_PEAK_KB=$(cat "$BENCH_ROOT/$logname.rss" 2>/dev/null || echo 0)
   fi
+  BENCH_CPU_S=$(awk '{ printf "%.2f", $1 + $2 }' "$BENCH_ROOT/$logname.cpu")
+  return "$rc"
+}
+
+# Runs the CLI and polls its VmHWM until it exits; the peak goes to LOGNAME.rss.
+bench_poll_hwm() {
+  local logname=$1; shift
+  local peak=0 hwm pid rc=0
   (cd "$BENCH_ROOT/work" && exec "$BENCH_BIN" "$@") >"$BENCH_ROOT/$logname.log" 2>&1 &
-  local pid=$! hwm
+  pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
-    [ -n "$hwm" ] && [ "$hwm" -gt "$BENCH_PEAK_KB" ] && BENCH_PEAK_KB=$hwm
+    [ -n "$hwm" ] && [ "$hwm" -gt "$peak" ] && peak=$hwm
     sleep 0.02
   done
-  wait "$pid"
+  wait "$pid" || rc=$?
+  echo "$peak" >"$BENCH_ROOT/$logname.rss"
+  return "$rc"
 }

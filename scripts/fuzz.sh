@@ -52,6 +52,12 @@ event_head='{"date":"2024-01-05","device_id":"d","event_time":1,"amp_id":2,"user
   >"$hostile/event/deep-10000.json"
 { printf '%s,"x":"' "$event_head"; repeat '\u0041' $((6 * 174763)); printf '"}'; } >"$hostile/event/string-1mib.json"
 
+# Reports with file:line: llvm-14 installs llvm-symbolizer under its own prefix only.
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && [ -x /usr/lib/llvm-14/bin/llvm-symbolizer ]; then
+  export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
+fi
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
 status=0
 report() {  # target log
   echo "fuzz: $1 FAILED; the end of $2:" >&2

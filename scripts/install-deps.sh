@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev
   postgresql-15 postgresql-client-15 postgresql-15-pgtap
   curl procps
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev llvm-14
 )
 
 missing=()

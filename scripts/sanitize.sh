@@ -20,11 +20,13 @@ reports=$build/sanitizer-reports
 started=$(date +%s)
 
 # -O1: Debug (-O0) code under ASan runs the suites several times slower for no more
-# findings; -O1 keeps frames and line numbers usable in reports.
+# findings. -g1: line tables are all a report needs, and full debug info makes this build
+# much slower. GCC 12 with -fsanitize=address warns -Wmaybe-uninitialized falsely inside
+# libstdc++'s <regex> (through cpp-httplib); the normal build keeps that warning.
 cmake -S "$root" -B "$build" \
   -DTRIBUTARY_SANITIZE=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >/dev/null
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -Wno-maybe-uninitialized" >/dev/null
 cmake --build "$build" -j "$jobs" --target unit_tests integration_tests
 built=$(date +%s)
 
@@ -36,8 +38,14 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:check_initialization_order=
 export LSAN_OPTIONS="print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
 
+# The peak-RSS test measures the allocator, and ASan's keeps up to 256 MiB of freed memory
+# in quarantine (to catch use after free), so RSS grows with what a process ever allocated.
+# It runs apart, with a small fixed quarantine: growth with the size of the day still shows.
+rss_tests='PeakMemory'
 status=0
-ctest --test-dir "$build" --output-on-failure -j 2 --timeout 1800 "$@" || status=$?
+ctest --test-dir "$build" --output-on-failure -j 2 --timeout 1800 -E "$rss_tests" "$@" || status=$?
+ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=16" \
+  ctest --test-dir "$build" --output-on-failure --timeout 1800 -R "$rss_tests" "$@" || status=$?
 finished=$(date +%s)
 
 shopt -s nullglob

@@ -65,6 +65,11 @@ struct DayLoader::Impl {
   void reconnect() {
     conn = internal::connect(settings.database);
     internal::translate_database_errors("preparing the staging table", [&] {
+      // A day's staging table (~12 MB at 40,000 events) must fit in temp buffers; that
+      // setting only takes effect before the session first touches a temporary table.
+      pqxx::nontransaction session(*conn);
+      session.exec("set temp_buffers = '64MB'");
+      session.commit();
       pqxx::work tx(*conn);
       tx.exec("set local client_min_messages = warning");
       tx.exec(internal::stage_table_ddl());
@@ -148,6 +153,8 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
   // Once the day is ours, waiting long on a row lock means something is wrong: give up and
   // let the retry above run the day again.
   tx.exec("set local lock_timeout = '30s'");
+  // The merge sorts the day by key; keep that sort in memory.
+  tx.exec("set local work_mem = '64MB'");
   const auto previous = previous_load(tx, day_text);
   std::optional<std::string> etag;
   // --force and --mirror must see the payload itself, not a 304.
@@ -180,14 +187,12 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
     digest = staging.digest();
     result.events_received = summary.elements;
     result.events_rejected = summary.rejected;
-    const auto distinct = tx.exec(std::string("select count(distinct (device_id, event_time)) from ") +
-                                  internal::kStageTable + " where reason is null");
-    result.events_loaded = distinct[0][0].as<std::uint64_t>();
-    result.events_duplicate = summary.accepted - result.events_loaded;
     static const std::string merge = internal::merge_sql(false);
     static const std::string merge_forced = internal::merge_sql(true);
-    const auto written = tx.exec_params(options.force ? merge_forced : merge, run_id);
-    result.rows_written = written.affected_rows();
+    const auto counts = tx.exec_params1(options.force ? merge_forced : merge, run_id);
+    result.events_loaded = counts[0].as<std::uint64_t>();
+    result.events_duplicate = summary.accepted - result.events_loaded;
+    result.rows_written = counts[1].as<std::uint64_t>();
   }
   if (options.mirror) {
     static const std::string mirror = internal::mirror_delete_sql();

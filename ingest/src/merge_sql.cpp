@@ -42,7 +42,7 @@ std::string merge_sql(bool force) {
       " from " + kStageTable +
       " where reason is null"
       " order by device_id, event_time, server_upload_time desc, event_date desc, position desc)"
-      " insert into public.user_events (" + joined("") +
+      ", written as (insert into public.user_events (" + joined("") +
       ", first_loaded_at, last_loaded_at, run_id)"
       " select " + joined("") + ", now(), now(), $1 from winners"
       " order by device_id, event_time"
@@ -53,6 +53,9 @@ std::string merge_sql(bool force) {
   if (!force) {
     sql += " and (" + old_values + ") is distinct from (" + new_values + ")";
   }
+  // One statement gives both counts: keys kept (the CTE is read twice, so Postgres
+  // computes it once) and rows inserted or changed.
+  sql += " returning 1) select (select count(*) from winners), (select count(*) from written)";
   return sql;
 }
 

@@ -51,6 +51,7 @@ std::string_view trim_json_space(std::string_view text) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const models::EventOutcome outcome = models::parse_event(text, kPosition);
@@ -63,7 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     tributary::fuzz::check_event(*event, limits.max_depth);
   } else {
     if (rejection->position != kPosition) fail("rejection lost its position");
-    if (rejection->raw_json != text) fail("rejection raw_json is not the text", rejection->raw_json);
+    if (rejection->raw_json != text)
+      fail("rejection raw_json is not the text", rejection->raw_json);
     if (!tributary::fuzz::is_storable_text(rejection->reason)) {
       fail("rejection reason cannot be stored", rejection->reason);
     }
@@ -72,13 +74,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (tributary::fuzz::known_issue(text)) return 0;
 
   if (event != nullptr) {
-    if (verdict != JsonVerdict::kOther) fail("an event was accepted from text that is not a JSON object");
+    if (verdict != JsonVerdict::kOther)
+      fail("an event was accepted from text that is not a JSON object");
   } else if (rejection->reason.starts_with(kNotValidJson)) {
     if (verdict != JsonVerdict::kInvalid) fail("valid JSON rejected as not valid JSON", text);
     return 0;  // `[` text `]` may be anything: several elements, a valid payload...
   } else {
     tributary::fuzz::check_rejection_reason(*rejection, limits.max_depth, limits.max_event_bytes);
-    if (verdict == JsonVerdict::kInvalid) fail("text that is not JSON rejected by a rule", rejection->reason);
+    if (verdict == JsonVerdict::kInvalid)
+      fail("text that is not JSON rejected by a rule", rejection->reason);
   }
 
   // The same text as the only element of a payload: the same outcome.

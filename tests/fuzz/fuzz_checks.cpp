@@ -18,12 +18,24 @@ namespace {
 
 using OrderedJson = nlohmann::ordered_json;
 
-constexpr std::array<std::string_view, 18> kRootKeys = {
-    "date",           "device_id",     "event_time",           "amp_id",
-    "user_id",        "server_upload_time", "server_received_time", "processed_time",
-    "client_event_time", "client_upload_time", "event_type",   "data_type",
-    "data",           "user_properties", "country",            "city",
-    "language",       "region"};
+constexpr std::array<std::string_view, 18> kRootKeys = {"date",
+                                                        "device_id",
+                                                        "event_time",
+                                                        "amp_id",
+                                                        "user_id",
+                                                        "server_upload_time",
+                                                        "server_received_time",
+                                                        "processed_time",
+                                                        "client_event_time",
+                                                        "client_upload_time",
+                                                        "event_type",
+                                                        "data_type",
+                                                        "data",
+                                                        "user_properties",
+                                                        "country",
+                                                        "city",
+                                                        "language",
+                                                        "region"};
 constexpr std::array<std::string_view, 4> kDataKeys = {"path", "group_first_event", "group_ids",
                                                        "user_properties_updated"};
 constexpr std::array<std::string_view, 8> kUserPropertiesKeys = {
@@ -31,10 +43,17 @@ constexpr std::array<std::string_view, 8> kUserPropertiesKeys = {
     "user_corporate_status", "user_signup_date", "user_role",         "user_status"};
 
 // Rules a rejection of a payload element may name (DESIGN section 3 and PayloadLimits).
-constexpr std::array<std::string_view, 11> kRules = {
-    "missing",        "not a string",     "not an integer",           "not a boolean",
-    "not an object",  "not a valid date", "out of range",             "empty",
-    "longer than 36 characters", "contains a NUL character", "duplicate key"};
+constexpr std::array<std::string_view, 11> kRules = {"missing",
+                                                     "not a string",
+                                                     "not an integer",
+                                                     "not a boolean",
+                                                     "not an object",
+                                                     "not a valid date",
+                                                     "out of range",
+                                                     "empty",
+                                                     "longer than 36 characters",
+                                                     "contains a NUL character",
+                                                     "duplicate key"};
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& names, std::string_view name) {
@@ -111,7 +130,8 @@ void check_json_tree(std::string_view field, const OrderedJson& root, std::size_
     }
     if (value->is_object()) {
       for (const auto& [key, child] : value->items()) {
-        if (key.find('\0') != std::string::npos) fail(std::string(field) + ": key holds \\u0000", key);
+        if (key.find('\0') != std::string::npos)
+          fail(std::string(field) + ": key holds \\u0000", key);
         pending.emplace_back(&child, depth + 1);
       }
     } else {
@@ -253,7 +273,8 @@ void check_event(const models::UserEvent& event, std::size_t max_depth) {
   check_optional_text("city", event.city);
   check_optional_text("language", event.language);
   check_optional_text("region", event.region);
-  if (event.country && is_null_word(*event.country)) fail("country: a null word was kept", *event.country);
+  if (event.country && is_null_word(*event.country))
+    fail("country: a null word was kept", *event.country);
   if (event.city && is_null_word(*event.city)) fail("city: a null word was kept", *event.city);
 
   const models::UserProperties& props = event.user_properties;
@@ -264,7 +285,8 @@ void check_event(const models::UserEvent& event, std::size_t max_depth) {
   check_optional_text("user_properties.user_status", props.user_status);
   if (const auto& status = props.user_corporate_status) {
     for (const char c : *status) {
-      if (c >= 'A' && c <= 'Z') fail("user_properties.user_corporate_status: not lower-cased", *status);
+      if (c >= 'A' && c <= 'Z')
+        fail("user_properties.user_corporate_status: not lower-cased", *status);
     }
   }
 
@@ -274,9 +296,9 @@ void check_event(const models::UserEvent& event, std::size_t max_depth) {
     fail("date: event_date outside years 1-9999", date::format("%F", event.event_date));
   }
   if (props.user_signup_date) {
-    static const models::Timestamp kFirst{date::sys_days{date::year{1} / 1 / 1}};
-    static const models::Timestamp kEnd{date::sys_days{date::year{10000} / 1 / 1}};
-    if (*props.user_signup_date < kFirst || *props.user_signup_date >= kEnd) {
+    static const models::Timestamp first_allowed{date::sys_days{date::year{1} / 1 / 1}};
+    static const models::Timestamp end_allowed{date::sys_days{date::year{10000} / 1 / 1}};
+    if (*props.user_signup_date < first_allowed || *props.user_signup_date >= end_allowed) {
       fail("user_properties.user_signup_date: outside years 1-9999");
     }
   }
@@ -293,7 +315,8 @@ void check_event(const models::UserEvent& event, std::size_t max_depth) {
   if (row.find_first_of("\n\r") != std::string::npos) fail("COPY row holds a line break", row);
   if (static_cast<std::size_t>(std::count(row.begin(), row.end(), '\t')) !=
       models::kUserEventColumns.size() - 1) {
-    fail("COPY row does not have " + std::to_string(models::kUserEventColumns.size()) + " fields", row);
+    fail("COPY row does not have " + std::to_string(models::kUserEventColumns.size()) + " fields",
+         row);
   }
 
   if (event.extras) {
@@ -354,7 +377,7 @@ bool strict() {
 
 bool known_issue(std::string_view text) {
   if (strict()) return false;
-  if (std::memchr(text.data(), 0, text.size()) != nullptr) return true;  // 1
+  if (std::memchr(text.data(), 0, text.size()) != nullptr) return true;     // 1
   if (text.find("\xEF\xBB\xBF", 1) != std::string_view::npos) return true;  // 3
   VerdictSax sax;                                                           // 2
   nlohmann::json::sax_parse(text.begin(), text.end(), &sax);

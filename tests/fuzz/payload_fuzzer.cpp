@@ -137,8 +137,9 @@ Outcome run(std::string_view body, const models::PayloadLimits& limits, Chunking
 }
 
 void compare(const Outcome& a, const Outcome& b, const char* what) {
-  if (a.failed != b.failed) fail(std::string(what) + ": one run failed, the other did not",
-                                 a.failed ? a.message : b.message);
+  if (a.failed != b.failed)
+    fail(std::string(what) + ": one run failed, the other did not",
+         a.failed ? a.message : b.message);
   if (a.failed) {
     if (a.kind != b.kind || a.offset != b.offset || a.message != b.message) {
       fail(std::string(what) + ": different PayloadError", a.message + " | " + b.message);
@@ -237,6 +238,7 @@ void check(std::string_view body, const models::PayloadLimits& limits, const Out
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   const std::uint64_t hash = fnv1a(body);
