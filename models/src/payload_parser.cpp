@@ -1,5 +1,7 @@
 #include "tributary/models/payload_parser.hpp"
 
+#include <cstring>
+
 #include <algorithm>
 #include <array>
 #include <utility>
@@ -319,17 +321,79 @@ void PayloadParser::append_element_bytes(const char* first, const char* last) {
   }
 }
 
+namespace {
+
+// Length of the longest prefix of `text` that is UTF-8 Postgres can store in a text column:
+// well-formed sequences (no overlong forms, surrogates or code points above U+10FFFF) and
+// no NUL. A rejection's raw_json must be such text, or the whole day's COPY would fail.
+std::size_t storable_prefix(std::string_view text) {
+  const auto* b = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char c = b[i];
+    if (c == 0) return i;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + len > n || b[i + 1] < lo || b[i + 1] > hi) return i;
+    for (std::size_t k = 2; k < len; ++k) {
+      if (b[i + k] < 0x80 || b[i + k] > 0xBF) return i;
+    }
+    i += len;
+  }
+  return n;
+}
+
+}  // namespace
+
 void PayloadParser::take_element(std::string_view text) {
   const std::size_t position = summary_.elements++;
   if (oversized_) {
+    // The kept prefix may end inside a UTF-8 sequence: cut back to the last whole one. A
+    // NUL or broken sequence before that is not JSON at all.
+    std::string_view prefix = text.substr(0, kRawPrefix);
+    const std::size_t storable = storable_prefix(prefix);
+    if (storable + 4 <= prefix.size()) {
+      const std::uint64_t offset = element_offset_ + storable;
+      fail(PayloadError::Kind::InvalidJson, offset,
+           "payload is not valid JSON: element " + std::to_string(position) + at_byte(offset) +
+               ": a NUL byte or invalid UTF-8");
+    }
     Rejection rejection{position,
                         "event: larger than " + std::to_string(limits_.max_event_bytes) + " bytes",
-                        std::string(text.substr(0, kRawPrefix))};
+                        std::string(prefix.substr(0, storable))};
     element_.clear();
     oversized_ = false;
     ++summary_.rejected;
     sink_.on_rejection(std::move(rejection));
     return;
+  }
+  // nlohmann reads a raw NUL byte as the end of its input, so `{...}<NUL>junk` would pass
+  // as an object; JSON never holds a raw NUL, so the body is not JSON.
+  if (const void* nul = std::memchr(text.data(), 0, text.size()); nul != nullptr) {
+    const std::uint64_t offset =
+        element_offset_ + static_cast<std::uint64_t>(static_cast<const char*>(nul) - text.data());
+    fail(PayloadError::Kind::InvalidJson, offset,
+         "payload is not valid JSON: element " + std::to_string(position) + at_byte(offset) +
+             ": a raw NUL byte");
   }
   UserEvent event;
   internal::ReadResult result = internal::read_event(text, limits_.max_depth, event);
@@ -340,6 +404,14 @@ void PayloadParser::take_element(std::string_view text) {
       sink_.on_event(std::move(event), position);
       return;
     case internal::ReadStatus::kRejected: {
+      // The reader may stop early (a number beyond a double), leaving bytes it never
+      // checked: raw bytes that are not storable text mean the body is not JSON.
+      if (const std::size_t storable = storable_prefix(text); storable != text.size()) {
+        const std::uint64_t offset = element_offset_ + storable;
+        fail(PayloadError::Kind::InvalidJson, offset,
+             "payload is not valid JSON: element " + std::to_string(position) + at_byte(offset) +
+                 ": a NUL byte or invalid UTF-8");
+      }
       Rejection rejection{position, std::move(result.message), std::string(text)};
       element_.clear();
       ++summary_.rejected;

@@ -355,3 +355,53 @@ TEST(PayloadParser, RefusesToContinueAfterAnError) {
 
 }  // namespace
 }  // namespace tributary::models
+
+namespace tributary::models {
+namespace {
+
+// What the fuzzer found: bytes nlohmann stops before must still make the body invalid,
+// because a rejection's raw text has to be storable.
+class NullSink final : public EventSink {
+ public:
+  void on_event(UserEvent&&, std::size_t) override { ++events; }
+  void on_rejection(Rejection&& r) override { raws.push_back(r.raw_json); }
+  int events = 0;
+  std::vector<std::string> raws;
+};
+
+PayloadError::Kind kind_of(std::string_view body) {
+  NullSink sink;
+  try {
+    parse_payload(body, sink);
+  } catch (const PayloadError& e) {
+    return e.kind();
+  }
+  ADD_FAILURE() << "no PayloadError for a body that is not JSON";
+  return PayloadError::Kind::NotAnArray;
+}
+
+TEST(PayloadParserHostile, RawNulByteAfterAValueIsInvalidJson) {
+  EXPECT_EQ(kind_of(std::string("[1\0junk]", 8)), PayloadError::Kind::InvalidJson);
+  EXPECT_EQ(kind_of(std::string("[{\"a\":1}\0junk]", 14)), PayloadError::Kind::InvalidJson);
+}
+
+TEST(PayloadParserHostile, InvalidUtf8AfterAnOverflowingNumberIsInvalidJson) {
+  EXPECT_EQ(kind_of("[{\"a\":1e999 \xff\xfe}]"), PayloadError::Kind::InvalidJson);
+}
+
+TEST(PayloadParserHostile, OversizedElementKeepsAStorablePrefix) {
+  PayloadLimits limits;
+  limits.max_event_bytes = 1024;
+  std::string big = "[{\"k\":\"";
+  while (big.size() < 70'000) big += "\xC3\xA9";  // é, two bytes: the 64 KiB cut splits one
+  big += "\"}]";
+  NullSink sink;
+  parse_payload(big, sink, limits);
+  ASSERT_EQ(sink.raws.size(), 1u);
+  const auto& raw = sink.raws.front();
+  ASSERT_FALSE(raw.empty());
+  EXPECT_NE(static_cast<unsigned char>(raw.back()), 0xC3) << "cut inside a UTF-8 sequence";
+}
+
+}  // namespace
+}  // namespace tributary::models
