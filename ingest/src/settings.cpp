@@ -312,29 +312,27 @@ std::vector<std::string> Settings::validate(bool need_api, bool need_database) c
 
 std::string DatabaseSettings::connection_string() const {
   std::string conninfo;
+  bool has_timeout = false;
   if (!url.empty()) {
-    conninfo = url;
-    // A URI and keyword=value pairs cannot be mixed in one string; the password, when it
-    // comes from POSTGRES_PASSWORD, travels in PGPASSWORD-style keyword form instead.
-    if (!password.empty()) {
-      std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
-          PQconninfoParse(url.c_str(), nullptr), &PQconninfoFree);
-      if (options) {
-        std::string rebuilt;
-        for (auto* o = options.get(); o->keyword != nullptr; ++o) {
-          if (o->val == nullptr || std::string_view(o->keyword) == "password") continue;
-          rebuilt += std::string(o->keyword) + "=" + quote_conninfo(o->val) + " ";
-        }
-        conninfo = rebuilt + "password=" + quote_conninfo(password);
-      }
+    // A URI and keyword=value pairs cannot be mixed in one string: rewrite the URI as
+    // keyword=value pairs, so the password (POSTGRES_PASSWORD) and the timeout can follow.
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+        PQconninfoParse(url.c_str(), nullptr), &PQconninfoFree);
+    if (!options) return url;  // validate() reports it; libpq will say why
+    for (auto* o = options.get(); o->keyword != nullptr; ++o) {
+      if (o->val == nullptr) continue;
+      const std::string_view keyword(o->keyword);
+      if (keyword == "password" && !password.empty()) continue;
+      if (keyword == "connect_timeout") has_timeout = true;
+      conninfo += std::string(o->keyword) + "=" + quote_conninfo(o->val) + " ";
     }
   } else {
     conninfo = "host=" + quote_conninfo(host) + " port=" + std::to_string(port) +
-               " dbname=" + quote_conninfo(name) + " user=" + quote_conninfo(user);
-    if (!password.empty()) conninfo += " password=" + quote_conninfo(password);
+               " dbname=" + quote_conninfo(name) + " user=" + quote_conninfo(user) + " ";
   }
-  return conninfo + " connect_timeout=" + std::to_string(connect_timeout_seconds) +
-         " application_name=tributary";
+  if (!password.empty()) conninfo += "password=" + quote_conninfo(password) + " ";
+  if (!has_timeout) conninfo += "connect_timeout=" + std::to_string(connect_timeout_seconds) + " ";
+  return conninfo + "application_name=tributary";
 }
 
 std::string DatabaseSettings::describe() const {

@@ -165,7 +165,9 @@ IntegerValue integer_from_float(double value, std::string_view token) noexcept {
   }
   if (!std::isfinite(value) || std::trunc(value) != value) return not_an_integer();
   constexpr double kExactLimit = 9007199254740992.0;  // 2^53: doubles are exact up to here
-  if (std::fabs(value) > kExactLimit) return out_of_range();
+  // At 2^53 and beyond a double no longer tells neighbouring integers apart
+  // (9007199254740993e0 reads as ...992): refuse rather than store a different number.
+  if (std::fabs(value) >= kExactLimit) return out_of_range();
   return ok(static_cast<std::int64_t>(value));
 }
 

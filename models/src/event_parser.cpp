@@ -1,5 +1,7 @@
 #include "tributary/models/event_parser.hpp"
 
+#include <cstring>
+
 #include <string>
 #include <utility>
 
@@ -10,6 +12,13 @@
 namespace tributary::models {
 
 EventOutcome parse_event(std::string_view json_text, std::size_t position) {
+  // nlohmann reads a raw NUL byte as the end of its input; JSON never holds one.
+  if (std::memchr(json_text.data(), 0, json_text.size()) != nullptr) {
+    std::string reason = "event: ";
+    reason += internal::rule::kNotValidJson;
+    reason += "a raw NUL byte";
+    return Rejection{position, std::move(reason), std::string(json_text)};
+  }
   UserEvent event;
   internal::ReadResult result = internal::read_event(json_text, PayloadLimits{}.max_depth, event);
   switch (result.status) {

@@ -386,6 +386,13 @@ void PayloadParser::take_element(std::string_view text) {
     sink_.on_rejection(std::move(rejection));
     return;
   }
+  // nlohmann skips a byte-order mark at the start of its input, which here is the start of
+  // an element: `[<BOM>{...}]` is not JSON.
+  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+    fail(PayloadError::Kind::InvalidJson, element_offset_,
+         "payload is not valid JSON: element " + std::to_string(position) +
+             at_byte(element_offset_) + ": a byte-order mark inside the array");
+  }
   // nlohmann reads a raw NUL byte as the end of its input, so `{...}<NUL>junk` would pass
   // as an object; JSON never holds a raw NUL, so the body is not JSON.
   if (const void* nul = std::memchr(text.data(), 0, text.size()); nul != nullptr) {

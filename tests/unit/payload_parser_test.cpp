@@ -1,3 +1,4 @@
+#include "tributary/models/event_parser.hpp"
 #include "tributary/models/payload_parser.hpp"
 
 #include <optional>
@@ -401,6 +402,23 @@ TEST(PayloadParserHostile, OversizedElementKeepsAStorablePrefix) {
   const auto& raw = sink.raws.front();
   ASSERT_FALSE(raw.empty());
   EXPECT_NE(static_cast<unsigned char>(raw.back()), 0xC3) << "cut inside a UTF-8 sequence";
+}
+
+}  // namespace
+}  // namespace tributary::models
+
+namespace tributary::models {
+namespace {
+
+TEST(PayloadParserHostile, ByteOrderMarkBeforeAnElementIsInvalidJson) {
+  NullSink sink;
+  EXPECT_THROW(parse_payload("[\xEF\xBB\xBF{\"a\":1}]", sink), PayloadError);
+}
+
+TEST(PayloadParserHostile, ParseEventRefusesARawNulByte) {
+  const auto outcome = parse_event(std::string("{\"a\":1}\0junk", 12), 3);
+  ASSERT_TRUE(std::holds_alternative<Rejection>(outcome));
+  EXPECT_EQ(std::get<Rejection>(outcome).reason.rfind("event: not valid JSON", 0), 0u);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "tributary/settings.hpp"
 
+#include <libpq-fe.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -157,6 +159,53 @@ TEST_F(SettingsTest, MalformedDotenvLineIsReportedWithItsLineNumber) {
   } catch (const ConfigError& e) {
     EXPECT_THAT(e.what(), HasSubstr(".env:2"));
   }
+}
+
+}  // namespace
+}  // namespace tributary
+
+namespace tributary {
+namespace {
+
+// libpq's own parser is the judge: every connection string must parse and keep what the
+// URL said.
+std::map<std::string, std::string> parsed(const std::string& conninfo) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  std::map<std::string, std::string> values;
+  if (options == nullptr) {
+    ADD_FAILURE() << "unparseable: " << (error ? error : "");
+    PQfreemem(error);
+    return values;
+  }
+  for (auto* o = options; o->keyword != nullptr; ++o) {
+    if (o->val != nullptr) values[o->keyword] = o->val;
+  }
+  PQconninfoFree(options);
+  return values;
+}
+
+TEST(DatabaseSettingsTest, UrlWithoutPasswordSettingStaysAValidConnectionString) {
+  DatabaseSettings db;
+  db.url = "postgresql://alice:inline-pw@dbhost:6543/warehouse?sslmode=require";
+  const auto values = parsed(db.connection_string());
+  EXPECT_EQ(values.at("host"), "dbhost");
+  EXPECT_EQ(values.at("port"), "6543");
+  EXPECT_EQ(values.at("dbname"), "warehouse");
+  EXPECT_EQ(values.at("user"), "alice");
+  EXPECT_EQ(values.at("password"), "inline-pw");
+  EXPECT_EQ(values.at("sslmode"), "require");
+  EXPECT_EQ(values.at("connect_timeout"), "10");
+  EXPECT_EQ(values.at("application_name"), "tributary");
+}
+
+TEST(DatabaseSettingsTest, PostgresPasswordOverridesTheUrlPassword) {
+  DatabaseSettings db;
+  db.url = "postgresql://alice:inline-pw@dbhost/warehouse?connect_timeout=3";
+  db.password = "it's a \\secret";
+  const auto values = parsed(db.connection_string());
+  EXPECT_EQ(values.at("password"), "it's a \\secret");
+  EXPECT_EQ(values.at("connect_timeout"), "3");
 }
 
 }  // namespace
