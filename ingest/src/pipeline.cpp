@@ -3,6 +3,7 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -17,20 +18,26 @@
 namespace tributary {
 namespace {
 
-// Days already `loaded` or `empty`, for --missing-only.
+// Days already `loaded` or `empty`, for --missing-only: one query over the requested span.
 std::vector<date::sys_days> complete_days(const DatabaseSettings& database,
                                           const std::vector<date::sys_days>& days) {
   std::vector<date::sys_days> done;
+  if (days.empty()) return done;
+  const auto [first, last] = std::minmax_element(days.begin(), days.end());
+  std::set<std::string> complete;
   auto conn = internal::connect(database);
   internal::translate_database_errors("reading ingest.day_loads", [&] {
     pqxx::read_transaction tx(*conn);
-    for (const auto day : days) {
-      const auto rows = tx.exec_params(
-          "select 1 from ingest.day_loads where day = $1 and status in ('loaded', 'empty')",
-          format_day(day));
-      if (!rows.empty()) done.push_back(day);
+    for (const auto& row : tx.exec_params(
+             "select day::text from ingest.day_loads where day between $1 and $2 "
+             "and status in ('loaded', 'empty')",
+             format_day(*first), format_day(*last))) {
+      complete.insert(row[0].as<std::string>());
     }
   });
+  for (const auto day : days) {
+    if (complete.count(format_day(day)) != 0) done.push_back(day);
+  }
   return done;
 }
 

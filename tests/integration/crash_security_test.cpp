@@ -62,9 +62,7 @@ TEST(Crash, KilledBackfillsNeverLeaveAHalfDayAndARerunGivesTheUninterruptedTable
   ASSERT_TRUE(backfill_month(s, date::year{2024} / 1).ok());
 
   const auto db = fresh_database();
-  auto env = database_env(db);
-  env["API_URL"] = server.url();
-  env["API_TOKEN"] = "demo-token";
+  auto env = demo_env(db, server.url());
   ASSERT_EQ(run_cli({"migrate"}, env).exit_code, 0);
   {
     pqxx::connection conn(db.connection_string());

@@ -41,6 +41,14 @@ std::map<std::string, std::string> database_env(const DatabaseSettings& db) {
           {"TRIBUTARY_BACKOFF_BASE_MS", "10"}};
 }
 
+std::map<std::string, std::string> demo_env(const DatabaseSettings& db,
+                                            const std::string& api_url) {
+  auto env = database_env(db);
+  env["API_URL"] = api_url;
+  env["API_TOKEN"] = "demo-token";
+  return env;
+}
+
 namespace {
 
 // The CLI runs in an empty directory (no .env, tributary.yaml or .local applies) with the

@@ -30,6 +30,9 @@ DatabaseSettings fresh_database();
 /// since the CLI runs in an empty working directory).
 std::map<std::string, std::string> database_env(const DatabaseSettings& db);
 
+/// database_env(db) plus API_URL = `api_url` and the demo API's token.
+std::map<std::string, std::string> demo_env(const DatabaseSettings& db, const std::string& api_url);
+
 /// Runs the built `tributary` binary with `args` and `env`, in an empty working directory.
 ProcessResult run_cli(const std::vector<std::string>& args,
                       const std::map<std::string, std::string>& env);

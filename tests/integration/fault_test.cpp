@@ -104,9 +104,7 @@ TEST(ApiFaultExhausted, DaysWhoseRetriesRunOutFailAndARerunCompletesThem) {
   auto options = demo_server_options(fault_month());
   options.faults.push_back(parse_fault("503=0.5"));
   DemoServer flaky(options);
-  auto env = database_env(db);
-  env["API_URL"] = flaky.url();
-  env["API_TOKEN"] = "demo-token";
+  auto env = demo_env(db, flaky.url());
   env["TRIBUTARY_MAX_ATTEMPTS"] = "1";
   const auto first = run_cli({"backfill-month", "2024-01", "--no-models"}, env);
   EXPECT_EQ(first.exit_code, 1) << first.out << first.err;
@@ -129,9 +127,7 @@ TEST(DatabaseFault, RestartMidBackfillFailsOnlyTheDayInFlightCleanlyAndARerunCom
   DemoOptions big = fault_month();
   big.events_per_day = 4000;
   DemoServer server(demo_server_options(big));
-  auto env = database_env(db);
-  env["API_URL"] = server.url();
-  env["API_TOKEN"] = "demo-token";
+  auto env = demo_env(db, server.url());
   auto backfill = spawn_cli({"backfill-month", "2024-01", "--no-models", "--parallel", "4"}, env);
   // Let some days commit, then restart Postgres under the running backfill.
   for (int i = 0; i < 600; ++i) {
@@ -180,9 +176,7 @@ TEST(Concurrency, TwoBackfillsOfTheSameMonthAtOnceGiveTheSingleRunTable) {
   const auto& expected = baseline();
   const auto db = fresh_database();
   DemoServer server(demo_server_options(fault_month()));
-  auto env = database_env(db);
-  env["API_URL"] = server.url();
-  env["API_TOKEN"] = "demo-token";
+  auto env = demo_env(db, server.url());
   auto a = spawn_cli({"backfill-month", "2024-01", "--parallel", "8", "--no-models"}, env);
   auto b = spawn_cli({"backfill-month", "2024-01", "--parallel", "8", "--no-models"}, env);
   const auto ra = a->wait();
@@ -198,9 +192,7 @@ TEST(Concurrency, RunModelsDuringABackfillNeverFailsEitherSide) {
   DemoOptions big = fault_month();
   big.events_per_day = 1500;
   DemoServer server(demo_server_options(big));
-  auto env = database_env(db);
-  env["API_URL"] = server.url();
-  env["API_TOKEN"] = "demo-token";
+  auto env = demo_env(db, server.url());
   ASSERT_EQ(run_cli({"migrate"}, env).exit_code, 0);
   auto backfill = spawn_cli({"backfill-month", "2024-01", "--parallel", "4"}, env);
   for (int i = 0; i < 3; ++i) {

@@ -31,9 +31,7 @@ TEST(LibraryExample, ExampleLoadsADayAndTheMonth) {
   DemoOptions options;
   options.events_per_day = 100;
   DemoServer server(demo_server_options(options));
-  auto env = database_env(db);
-  env["API_URL"] = server.url();
-  env["API_TOKEN"] = "demo-token";
+  auto env = demo_env(db, server.url());
   const auto result = run_process({TRIBUTARY_EXAMPLE_PATH}, env);
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_THAT(result.out, ::testing::HasSubstr("2024-01-05: loaded"));
