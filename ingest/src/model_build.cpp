@@ -20,11 +20,6 @@ std::string first_line(const std::string& message) {
   return line;
 }
 
-// `message [SQLSTATE x]`, the message being the first line of a server error.
-std::string explain(const pqxx::sql_error& e) {
-  const auto state = sqlstate_of(e);
-  return first_line(e.what()) + (state.empty() ? "" : " [SQLSTATE " + state + "]");
-}
 
 // Columns that models.yaml documents but the built relation lacks.
 std::vector<std::string> missing_columns(pqxx::transaction_base& tx, const std::string& relation,
@@ -51,6 +46,11 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
 }
 
 }  // namespace
+
+std::string explain(const pqxx::sql_error& e) {
+  const auto state = sqlstate_of(e);
+  return first_line(e.what()) + (state.empty() ? "" : " [SQLSTATE " + state + "]");
+}
 
 std::string sqlstate_of(const pqxx::sql_error& e) {
   if (!e.sqlstate().empty()) return e.sqlstate();
@@ -89,8 +89,12 @@ void drop_relation(pqxx::transaction_base& tx, const std::string& schema, const 
   if (kind == 'v') tx.exec("drop view " + target);
 }
 
-ModelBuilder::ModelBuilder(pqxx::connection& conn, const Manifest& manifest, bool grant_to_reader)
-    : conn_(conn), manifest_(manifest), grant_to_reader_(grant_to_reader) {}
+ModelBuilder::ModelBuilder(pqxx::connection& conn, const Manifest& manifest, bool grant_to_reader,
+                           bool full_refresh)
+    : conn_(conn),
+      manifest_(manifest),
+      grant_to_reader_(grant_to_reader),
+      full_refresh_(full_refresh) {}
 
 std::string ModelBuilder::relation(const std::string& name) const {
   return conn_.quote_name(manifest_.schema) + "." + conn_.quote_name(name);
@@ -98,7 +102,8 @@ std::string ModelBuilder::relation(const std::string& name) const {
 
 BuildOutcome ModelBuilder::build(const ModelSpec& model) {
   try {
-    return model.materialized == Materialization::Table ? build_table(model) : build_view(model);
+    if (model.materialized == Materialization::View) return build_view(model);
+    return model.incremental ? build_incremental(model) : build_table(model);
   } catch (const pqxx::broken_connection& e) {
     throw DatabaseError(
         "building model " + model.name + ": lost the database connection: " + e.what(), "08006");
@@ -109,12 +114,15 @@ BuildOutcome ModelBuilder::build(const ModelSpec& model) {
   }
 }
 
-BuildOutcome ModelBuilder::build_table(const ModelSpec& model) {
+BuildOutcome ModelBuilder::build_table(const ModelSpec& model, std::string* data_snapshot) {
   BuildOutcome outcome;
   const auto building = relation(building_name(model.name));
   {
     pqxx::work tx(conn_);
     drop_relation(tx, manifest_.schema, building_name(model.name));  // left by a crash
+    // Taken before the SELECT runs, so it never claims a change the table does not hold
+    // (one it already holds may be rebuilt once more: harmless).
+    if (data_snapshot != nullptr) *data_snapshot = tx.exec1("select pg_current_snapshot()::text")[0].c_str();
     try {
       const auto created = tx.exec("create table " + building + " as\n" + model.sql + "\n");
       outcome.rows = created.affected_rows();

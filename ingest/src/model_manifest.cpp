@@ -149,6 +149,44 @@ std::string read_sql(const fs::path& path, const std::string& where, Problems& p
   return sql;
 }
 
+// `incremental: {column: C, grain: day|week}`; checked against the rest of the model
+// (its columns, its materialization, at most one dependency).
+void parse_incremental(const YAML::Node& node, const std::string& where, ModelSpec& model,
+                       Problems& problems) {
+  const auto inc_where = where + ", incremental";
+  if (!node.IsMap()) {
+    problems.add(inc_where, "must be a map with 'column' and 'grain'");
+    return;
+  }
+  check_keys(node, {"column", "grain"}, inc_where, problems);
+  IncrementalSpec spec;
+  spec.column = node["column"] && node["column"].IsScalar() ? node["column"].as<std::string>() : "";
+  const std::string grain =
+      node["grain"] && node["grain"].IsScalar() ? node["grain"].as<std::string>() : "";
+  if (grain == "day") {
+    spec.grain = PartitionGrain::Day;
+  } else if (grain == "week") {
+    spec.grain = PartitionGrain::Week;
+  } else {
+    problems.add(inc_where, "grain must be 'day' or 'week', not '" + grain + "'");
+  }
+  if (!is_plain_identifier(spec.column)) {
+    problems.add(inc_where, "'column' must name a column of the model");
+  } else if (std::none_of(model.columns.begin(), model.columns.end(),
+                          [&](const ColumnSpec& c) { return c.name == spec.column; })) {
+    problems.add(inc_where, "column '" + spec.column + "' is not among the model's columns");
+  }
+  if (model.materialized != Materialization::Table) {
+    problems.add(inc_where, "only a table can be incremental");
+  }
+  if (model.depends_on.size() > 1) {
+    problems.add(inc_where,
+                 "an incremental model reads public.user_events or one incremental model, "
+                 "not several models");
+  }
+  model.incremental = std::move(spec);
+}
+
 ModelSpec parse_model(const YAML::Node& node, std::size_t position, const fs::path& base,
                       Problems& problems) {
   ModelSpec model;
@@ -161,7 +199,8 @@ ModelSpec parse_model(const YAML::Node& node, std::size_t position, const fs::pa
       where_of(model.name.empty() ? "#" + std::to_string(position + 1) : model.name, node);
   check_keys(
       node,
-      {"name", "sql", "materialized", "depends_on", "description", "columns", "tests", "indexes"},
+      {"name", "sql", "materialized", "depends_on", "description", "columns", "tests", "indexes",
+       "incremental"},
       where, problems);
   if (model.name.empty()) {
     problems.add(where, "missing 'name'");
@@ -220,6 +259,9 @@ ModelSpec parse_model(const YAML::Node& node, std::size_t position, const fs::pa
   }
   if (!model.indexes.empty() && model.materialized == Materialization::View) {
     problems.add(where, "a view cannot have indexes");
+  }
+  if (const auto inc = node["incremental"]) {
+    parse_incremental(inc, where, model, problems);
   }
   return model;
 }
@@ -311,6 +353,17 @@ Manifest load_manifest(const fs::path& file) {
     }
   } catch (const YAML::Exception& e) {
     problems.add("", std::string("unexpected YAML shape: ") + e.what());
+  }
+  if (!problems.empty()) problems.raise(file);
+
+  for (const auto& model : manifest.models) {
+    if (!model.incremental || model.depends_on.empty()) continue;
+    const auto* upstream = manifest.find(model.depends_on.front());
+    if (upstream != nullptr && !upstream->incremental) {
+      problems.add("model '" + model.name + "', incremental",
+                   "its dependency " + upstream->name +
+                       " must be incremental too (its changes are what this model follows)");
+    }
   }
   if (!problems.empty()) problems.raise(file);
 

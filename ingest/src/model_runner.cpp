@@ -80,6 +80,7 @@ ModelResult build_one(internal::ModelBuilder& builder, pqxx::connection& conn, s
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
   result.status = outcome.ok ? ModelStatus::Succeeded : ModelStatus::Failed;
   if (outcome.ok) result.rows = outcome.rows;
+  if (spec.materialized == internal::Materialization::Table) result.refresh = outcome.refresh;
   result.error = outcome.error;
   if (outcome.failure) {
     result.failed_test = outcome.failure->test;
@@ -112,7 +113,7 @@ void build_all(pqxx::connection& conn, const internal::Manifest& manifest,
             .as<bool>();
     tx.commit();
   }
-  internal::ModelBuilder builder(conn, manifest, reader_role);
+  internal::ModelBuilder builder(conn, manifest, reader_role, options.full_refresh);
   std::set<std::string> failed;
   std::set<std::string> skipped;
   for (const auto& name : selected) {
@@ -139,6 +140,15 @@ void build_all(pqxx::connection& conn, const internal::Manifest& manifest,
     spdlog::debug("model {}: {} {}", name, to_string(result.status), result.error);
     if (options.on_model) options.on_model(result);
     report.models.push_back(std::move(result));
+  }
+  try {
+    if (const auto pruned = internal::prune_change_log(conn, manifest); pruned > 0) {
+      spdlog::debug("pruned {} consumed row(s) of ingest.changed_event_dates", pruned);
+    }
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const pqxx::sql_error& e) {  // the log only grows a little: not a failed run
+    spdlog::warn("could not prune ingest.changed_event_dates: {}", e.what());
   }
   pqxx::nontransaction tx(conn);
   tx.exec_params("select pg_advisory_unlock($1)", kModelRunLockKey);

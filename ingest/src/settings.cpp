@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -313,6 +314,11 @@ std::vector<std::string> Settings::validate(bool need_api, bool need_database) c
 std::string DatabaseSettings::connection_string() const {
   std::string conninfo;
   bool has_timeout = false;
+  // libpq's default gssencmode=prefer probes Kerberos before every TCP connection; the
+  // Kerberos library is not safe to start from several loader threads reconnecting at once
+  // (known crashes in other libpq clients). Off unless the user asks for it, in the URL or
+  // with libpq's PGGSSENCMODE.
+  bool has_gssencmode = std::getenv("PGGSSENCMODE") != nullptr;
   if (!url.empty()) {
     // A URI and keyword=value pairs cannot be mixed in one string: rewrite the URI as
     // keyword=value pairs, so the password (POSTGRES_PASSWORD) and the timeout can follow.
@@ -324,6 +330,7 @@ std::string DatabaseSettings::connection_string() const {
       const std::string_view keyword(o->keyword);
       if (keyword == "password" && !password.empty()) continue;
       if (keyword == "connect_timeout") has_timeout = true;
+      if (keyword == "gssencmode") has_gssencmode = true;
       conninfo += std::string(o->keyword) + "=" + quote_conninfo(o->val) + " ";
     }
   } else {
@@ -332,6 +339,7 @@ std::string DatabaseSettings::connection_string() const {
   }
   if (!password.empty()) conninfo += "password=" + quote_conninfo(password) + " ";
   if (!has_timeout) conninfo += "connect_timeout=" + std::to_string(connect_timeout_seconds) + " ";
+  if (!has_gssencmode) conninfo += "gssencmode=disable ";
   return conninfo + "application_name=tributary";
 }
 

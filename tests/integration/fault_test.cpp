@@ -142,7 +142,8 @@ TEST(DatabaseFault, RestartMidBackfillFailsOnlyTheDayInFlightCleanlyAndARerunCom
   }
   cluster().restart();
   const auto first = backfill->wait();
-  EXPECT_THAT(first.exit_code, ::testing::AnyOf(0, 1)) << first.out << first.err;
+  EXPECT_THAT(first.exit_code, ::testing::AnyOf(0, 1))
+      << "signal " << first.signal << '\n' << first.out << first.err;
   EXPECT_THAT(first.out + first.err, Not(HasSubstr(db.password)));
   if (first.exit_code == 1) {
     EXPECT_THAT(first.out, HasSubstr("127.0.0.1:" + std::to_string(db.port)));

@@ -79,6 +79,7 @@ TEST(ModelSwapTest, SwapWaitsAndRetriesWhileAReaderHoldsTheTableLongerThanTheLoc
     reading.commit();
   });
   options.select = {"user_daily_events", "weekly_engagement"};
+  options.full_refresh = true;  // an incremental run swaps nothing (model_incremental_test)
   const auto report = run_models(settings, options);
   release.join();
   ASSERT_EQ(report.models.size(), 2u);

@@ -86,6 +86,7 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   ::wait4(pid, &status, 0, &usage);
   result.max_rss_kb = usage.ru_maxrss;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   return result;
 }
 
@@ -133,6 +134,7 @@ ProcessResult BackgroundProcess::wait() {
   ::wait4(pid_, &status, 0, &usage);
   reaped_ = true;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   result.max_rss_kb = usage.ru_maxrss;
   result.out = slurp(out_path_);
   result.err = slurp(err_path_);

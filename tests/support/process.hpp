@@ -9,6 +9,7 @@ namespace tributary::testing {
 /// What a finished child process left behind.
 struct ProcessResult {
   int exit_code = -1;  ///< -1 when killed by a signal
+  int signal = 0;      ///< the signal that ended the process, 0 when it exited
   std::string out;
   std::string err;
   long max_rss_kb = 0;  ///< the child's peak resident set size

@@ -175,6 +175,55 @@ TEST_F(ModelManifestTest, RejectsABadMaterialization) {
               HasSubstr("materialized must be 'table' or 'view', not 'matview'"));
 }
 
+TEST_F(ModelManifestTest, ReadsTheIncrementalSettingsOfATable) {
+  const auto m = load_manifest(manifest(R"(
+models:
+  - name: daily
+    sql: s.sql
+    incremental: {column: day, grain: day}
+    columns: [{name: day}]
+  - name: weekly
+    sql: s.sql
+    depends_on: [daily]
+    incremental: {column: week_start, grain: week}
+    columns: [{name: week_start}]
+  - {name: plain, sql: s.sql}
+)",
+                                        {"s.sql"}));
+  ASSERT_TRUE(m.find("daily")->incremental.has_value());
+  EXPECT_EQ(m.find("daily")->incremental->column, "day");
+  EXPECT_EQ(m.find("daily")->incremental->grain, PartitionGrain::Day);
+  EXPECT_EQ(m.find("weekly")->incremental->grain, PartitionGrain::Week);
+  EXPECT_FALSE(m.find("plain")->incremental.has_value());
+}
+
+TEST_F(ModelManifestTest, RejectsIncrementalSettingsThatCannotWorkNamingTheModel) {
+  EXPECT_THAT(error_of("models:\n  - {name: a, sql: s.sql, columns: [{name: d}], "
+                       "incremental: {column: d, grain: month}}\n",
+                       {"s.sql"}),
+              HasSubstr("model 'a' (line 2), incremental: grain must be 'day' or 'week', not "
+                        "'month'"));
+  EXPECT_THAT(error_of("models:\n  - {name: a, sql: s.sql, columns: [{name: d}], "
+                       "incremental: {column: e, grain: day}}\n",
+                       {"s.sql"}),
+              HasSubstr("column 'e' is not among the model's columns"));
+  EXPECT_THAT(error_of("models:\n  - {name: a, sql: s.sql, materialized: view, "
+                       "columns: [{name: d}], incremental: {column: d, grain: day}}\n",
+                       {"s.sql"}),
+              HasSubstr("only a table can be incremental"));
+  EXPECT_THAT(error_of(R"(
+models:
+  - {name: base, sql: s.sql}
+  - name: a
+    sql: s.sql
+    depends_on: [base]
+    columns: [{name: d}]
+    incremental: {column: d, grain: day}
+)",
+                       {"s.sql"}),
+              HasSubstr("its dependency base must be incremental too"));
+}
+
 TEST_F(ModelManifestTest, RejectsASchemaOrNameThatIsNotAPlainIdentifier) {
   EXPECT_THAT(error_of("schema: 'a\"; drop'\nmodels:\n  - {name: a, sql: s.sql}\n", {"s.sql"}),
               HasSubstr("is not a lower-case SQL identifier"));

@@ -208,5 +208,13 @@ TEST(DatabaseSettingsTest, PostgresPasswordOverridesTheUrlPassword) {
   EXPECT_EQ(values.at("connect_timeout"), "3");
 }
 
+TEST(DatabaseSettingsTest, KerberosProbingIsOffUnlessTheUrlAsksForIt) {
+  DatabaseSettings db;
+  db.host = "dbhost";
+  EXPECT_EQ(parsed(db.connection_string()).at("gssencmode"), "disable");
+  db.url = "postgresql://alice@dbhost/warehouse?gssencmode=require";
+  EXPECT_EQ(parsed(db.connection_string()).at("gssencmode"), "require");
+}
+
 }  // namespace
 }  // namespace tributary

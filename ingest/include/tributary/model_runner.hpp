@@ -34,6 +34,9 @@ struct ModelResult {
   std::string failed_test;               ///< the data test that failed, e.g. `not_null(user_id)`
   std::int64_t failing_rows = 0;         ///< how many rows broke `failed_test`
   std::vector<std::string> sample_rows;  ///< up to 5 of them, `column=value, ...`
+  /// How a table was brought up to date: `full`, `incremental (N partitions)` or
+  /// `unchanged` (an incremental model whose event dates did not change); empty otherwise.
+  std::string refresh;
 };
 
 /// The outcome of a `run-models`.
@@ -62,6 +65,9 @@ struct ModelRunOptions {
   std::optional<std::int64_t> run_id;
   /// Apply the migrations first (off when the caller just did).
   bool apply_migrations = true;
+  /// Build incremental models in full as well (after a change the change log cannot show,
+  /// or to check that the incremental tables equal a full build).
+  bool full_refresh = false;
   /// Called after each model (built, failed or skipped), from the calling thread.
   std::function<void(const ModelResult&)> on_model;
 };
@@ -73,7 +79,9 @@ std::filesystem::path models_manifest_path(const ModelRunOptions& options);
 /// order, one at a time: a table is built under a temporary name, indexed, commented and
 /// tested, then swapped in by renames in one short transaction (lock_timeout 2s, retried),
 /// so readers only ever see a complete table; a view is tested on a temporary view, then
-/// `create or replace view`. A failing model keeps its previous relation and its dependants
+/// `create or replace view`. An incremental table (models.yaml `incremental:`) is built in
+/// full once; later runs delete and rebuild only the days or weeks whose event dates
+/// changed (ingest.changed_event_dates), with its tests, in one transaction. A failing model keeps its previous relation and its dependants
 /// are skipped; every model is recorded in ingest.model_runs. Two runs on one database
 /// take turns (advisory lock). Throws ConfigError for a bad manifest or selection (nothing
 /// is built) and DatabaseError when the database cannot be reached.

@@ -1,6 +1,10 @@
 // tributary — the command line. Each subcommand lives in its own file; this one parses,
 // runs the chosen command and maps what stopped it to the exit codes of DESIGN section 7.
+#include <execinfo.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstring>
 #include <iostream>
 #include <vector>
 
@@ -10,7 +14,38 @@
 #include "tributary/error.hpp"
 #include "tributary/logging.hpp"
 
+namespace {
+
+// A crash (a bug in tributary or a library) must still say what happened on stderr: the
+// signal and the stack, written with async-signal-safe calls only, then the default action
+// (a core file where enabled). Under the sanitizers their own, richer reports are kept.
+void report_fatal_signal(int signal) {
+  constexpr const char kHead[] = "tributary: fatal signal ";
+  (void)!::write(STDERR_FILENO, kHead, sizeof kHead - 1);
+  const char* name = ::sigabbrev_np(signal);
+  if (name == nullptr) name = "?";
+  (void)!::write(STDERR_FILENO, name, std::strlen(name));
+  (void)!::write(STDERR_FILENO, "; stack:\n", 9);
+  void* frames[64];
+  ::backtrace_symbols_fd(frames, ::backtrace(frames, 64), STDERR_FILENO);
+  std::signal(signal, SIG_DFL);
+  ::raise(signal);
+}
+
+void install_fatal_signal_report() {
+#ifndef TRIBUTARY_SANITIZED
+  void* warm[1];
+  ::backtrace(warm, 1);  // loads libgcc now, not inside the handler
+  for (const int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
+    std::signal(signal, report_fatal_signal);
+  }
+#endif
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  install_fatal_signal_report();
   using tributary::cli::ExitCode;
   namespace cli = tributary::cli;
   CLI::App app{"tributary: pull product-analytics events into Postgres and build weekly models"};

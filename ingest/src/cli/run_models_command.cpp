@@ -19,12 +19,14 @@ std::function<void(const ModelResult&)> model_printer(const std::string& manifes
     if (!*printed_header) {
       *printed_header = true;
       std::cout << "models of " << manifest << '\n'
-                << fmt::format("{:<28}  {:<9}  {:>9}  {:>10}  {}\n", "model", "status", "rows",
-                               "time", "error");
+                << fmt::format("{:<28}  {:<9}  {:>9}  {:>10}  {:<27}  {}\n", "model", "status",
+                               "rows", "time", "refresh", "error");
     }
-    std::cout << fmt::format("{:<28}  {:<9}  {:>9}  {:>7} ms{}{}\n", m.name, to_string(m.status),
-                             m.rows ? std::to_string(*m.rows) : "-", m.duration.count(),
-                             m.error.empty() ? "" : "  ", m.error);
+    auto line = fmt::format("{:<28}  {:<9}  {:>9}  {:>7} ms  {:<27}  {}", m.name,
+                            to_string(m.status), m.rows ? std::to_string(*m.rows) : "-",
+                            m.duration.count(), m.refresh.empty() ? "-" : m.refresh, m.error);
+    line.erase(line.find_last_not_of(' ') + 1);
+    std::cout << line << '\n';
     std::cout.flush();
   };
 }
@@ -44,6 +46,7 @@ namespace {
 struct RunModelsArgs {
   std::vector<std::string> select;
   std::string models_dir;
+  bool full_refresh = false;
 };
 
 ExitCode run(const RunModelsArgs& args, const GlobalOptions& global) {
@@ -51,6 +54,7 @@ ExitCode run(const RunModelsArgs& args, const GlobalOptions& global) {
   ModelRunOptions options;
   options.models_dir = args.models_dir;
   options.select = args.select;
+  options.full_refresh = args.full_refresh;
   options.on_model = model_printer(models_manifest_path(options).string());
   const auto report = run_models(settings, options);
   print_model_summary(report);
@@ -67,6 +71,8 @@ Command add_run_models_command(CLI::App& parent, const GlobalOptions& global) {
   app->add_option("--select", args->select,
                   "build only model NAME; NAME+ also builds every model depending on it "
                   "(repeatable)");
+  app->add_flag("--full-refresh", args->full_refresh,
+               "build incremental models in full too, not only their changed days and weeks");
   app->add_option("--models-dir", args->models_dir,
                   "folder holding models.yaml (default TRIBUTARY_MODELS_DIR, else ./analysis_sql)");
   return Command{app, [args, &global] { return run(*args, global); }};

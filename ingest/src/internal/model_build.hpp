@@ -19,6 +19,9 @@ struct BuildOutcome {
   std::optional<std::int64_t> rows;        ///< rows of the new table (tables only)
   std::string error;                       ///< why it failed, one line
   std::optional<DataTestFailure> failure;  ///< the data test that failed, if one did
+  /// How the table was brought up to date: `full`, `incremental (N partitions)`, or
+  /// `unchanged` (an incremental model with nothing to rebuild).
+  std::string refresh = "full";
 };
 
 /// Builds the models of one manifest, one at a time, on a connection the caller owns.
@@ -28,8 +31,10 @@ struct BuildOutcome {
 class ModelBuilder {
  public:
   /// `manifest` must outlive the builder; `grant_to_reader`: also grant SELECT on each new
-  /// relation to tributary_reader (on top of the schema's default privileges).
-  ModelBuilder(pqxx::connection& conn, const Manifest& manifest, bool grant_to_reader);
+  /// relation to tributary_reader (on top of the schema's default privileges);
+  /// `full_refresh`: build incremental models in full too.
+  ModelBuilder(pqxx::connection& conn, const Manifest& manifest, bool grant_to_reader,
+               bool full_refresh = false);
 
   /// Builds, tests and swaps in `model`. A failing SQL or test is a value; a lost
   /// connection throws DatabaseError.
@@ -39,7 +44,12 @@ class ModelBuilder {
   std::string relation(const std::string& name) const;
 
  private:
-  BuildOutcome build_table(const ModelSpec& model);
+  /// `data_snapshot`: when set, receives the snapshot (pg_snapshot as text) taken before
+  /// the model's SELECT ran, for incremental bookkeeping.
+  BuildOutcome build_table(const ModelSpec& model, std::string* data_snapshot = nullptr);
+  // model_incremental.cpp: only the partitions whose event dates changed, in place, in one
+  // transaction (tests included); a full build when there is no usable state.
+  BuildOutcome build_incremental(const ModelSpec& model);
   BuildOutcome build_view(const ModelSpec& model);
   // model_swap.cpp: the short transactions that make a build visible.
   void swap_table(const ModelSpec& model);
@@ -53,13 +63,21 @@ class ModelBuilder {
   pqxx::connection& conn_;
   const Manifest& manifest_;
   bool grant_to_reader_;
+  bool full_refresh_;
 };
+
+/// Deletes the logged event-date changes every incremental model of `manifest` has
+/// consumed (ingest.changed_event_dates); returns how many rows went.
+std::int64_t prune_change_log(pqxx::connection& conn, const Manifest& manifest);
 
 /// `r` (table), `v` (view), another pg_class relkind, or 0 when nothing has that name.
 char relation_kind(pqxx::transaction_base& tx, const std::string& schema, const std::string& name);
 
 /// Drops the table or view `schema.name` if there is one (anything else is left alone).
 void drop_relation(pqxx::transaction_base& tx, const std::string& schema, const std::string& name);
+
+/// `message [SQLSTATE x]`, the message being the first line of a server error.
+std::string explain(const pqxx::sql_error& e);
 
 /// The SQLSTATE of `e`, also for the libpqxx 6.4 classes that leave sqlstate() empty.
 std::string sqlstate_of(const pqxx::sql_error& e);

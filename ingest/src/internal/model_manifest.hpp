@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,19 @@ struct DataTest {
   std::string name() const;
 };
 
+/// How the partitions of an incremental model relate to event dates.
+enum class PartitionGrain {
+  Day,   ///< the partition column holds the event date itself
+  Week,  ///< the partition column holds the Monday of the event date's ISO week
+};
+
+/// models.yaml `incremental: {column: C, grain: day|week}` of a table model: after the first
+/// (full) build, a run rebuilds only the partitions whose event dates changed since.
+struct IncrementalSpec {
+  std::string column;  ///< a date column of the model
+  PartitionGrain grain = PartitionGrain::Day;
+};
+
 /// A column of a model, as documented in models.yaml.
 struct ColumnSpec {
   std::string name;
@@ -52,6 +66,7 @@ struct ModelSpec {
   std::vector<ColumnSpec> columns;
   std::vector<DataTest> tests;  ///< column tests first (column order), then model tests
   std::vector<std::vector<std::string>> indexes;  ///< one column list per index
+  std::optional<IncrementalSpec> incremental;     ///< tables only; absent: always full
 };
 
 /// A validated models.yaml: every dependency known, no cycle, every SQL file read.
