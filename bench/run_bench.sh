@@ -209,18 +209,23 @@ t=$(bench_now)
 cli models_full run-models
 models_full_s=$(bench_elapsed "$t")
 models_vs_naive=$(bench_calc "$models_full_s / $naive_s" %.2f)
-# The models must agree with the plain queries (same rows, any order).
+# The models must agree with the plain queries (same rows, any order): after the full
+# build, and again after the incremental runs below.
 models_agree=true
-for m in weekly_engagement weekly_active_corporations weekly_summary; do
-  diff_rows=$(bench_psql bench_month -c "
-    with naive as ($(grep -v '^--' "$repo/bench/naive/$m.sql"))
-    select (select count(*) from (select * from naive except all select * from analytics.$m) as a)
-         + (select count(*) from (select * from analytics.$m except all select * from naive) as b)")
-  if [ "$diff_rows" != 0 ]; then
-    models_agree=false
-    bench_log "   warning: analytics.$m differs from bench/naive/$m.sql in $diff_rows rows"
-  fi
-done
+check_models_agree() {
+  local m diff_rows
+  for m in weekly_engagement weekly_active_corporations weekly_summary; do
+    diff_rows=$(bench_psql bench_month -c "
+      with naive as ($(grep -v '^--' "$repo/bench/naive/$m.sql"))
+      select (select count(*) from (select * from naive except all select * from analytics.$m) as a)
+           + (select count(*) from (select * from analytics.$m except all select * from naive) as b)")
+    if [ "$diff_rows" != 0 ]; then
+      models_agree=false
+      bench_log "   warning: analytics.$m differs from bench/naive/$m.sql in $diff_rows rows ($1)"
+    fi
+  done
+}
+check_models_agree "full build"
 bench_log "   naive ${naive_times[*]} s → median ${naive_s}s; run-models ${models_full_s}s; ratio $models_vs_naive; agree: $models_agree"
 
 # One day reloaded with changes: 2024-01-15 served by a demo API with another seed (other
@@ -237,7 +242,11 @@ for i in $(seq 1 "$repeat"); do
   t=$(bench_now)
   cli "models_inc_$i" run-models
   models_inc_times+=("$(bench_elapsed "$t")")
+  if ! grep -q "incremental (1 partition)" "$BENCH_ROOT/models_inc_$i.log"; then
+    bench_log "   warning: run-models after the changed day was not incremental (see models_inc_$i.log)"
+  fi
 done
+check_models_agree "after the incremental runs"
 reload_s=$(median "${reload_times[@]}")
 models_inc_s=$(median "${models_inc_times[@]}")
 models_inc_fraction=$(bench_calc "$models_inc_s / $models_full_s" %.2f)

@@ -25,7 +25,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-constexpr const char* kFriday = "2024-01-05";
+constexpr const char* kFridayText = "2024-01-05";
 constexpr date::sys_days kFridayDay{date::year{2024} / 1 / 5};
 
 DemoServerOptions server_options(std::vector<FaultSpec> faults = {},
@@ -69,7 +69,7 @@ TEST(DemoServer, ServesADayAsAJsonArrayOfEventCountElements) {
   DemoServer server(options);
   EXPECT_EQ(server.url(), "http://127.0.0.1:" + std::to_string(server.port()) + "/events");
   auto client = client_for(server);
-  const auto res = client.Get(events_path(kFriday), with_token());
+  const auto res = client.Get(events_path(kFridayText), with_token());
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
@@ -82,11 +82,11 @@ TEST(DemoServer, ServesADayAsAJsonArrayOfEventCountElements) {
 TEST(DemoServer, RefusesAMissingOrWrongTokenWith401) {
   DemoServer server(server_options());
   auto client = client_for(server);
-  const auto missing = client.Get(events_path(kFriday));
+  const auto missing = client.Get(events_path(kFridayText));
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 401);
   EXPECT_FALSE(detail_of(missing).empty());
-  const auto wrong = client.Get(events_path(kFriday), {{"api-token", "demo-tokeN"}});
+  const auto wrong = client.Get(events_path(kFridayText), {{"api-token", "demo-tokeN"}});
   ASSERT_TRUE(wrong);
   EXPECT_EQ(wrong->status, 401);
 }
@@ -122,16 +122,16 @@ TEST(DemoServer, RejectsAMissingOrMalformedDateWith400) {
 TEST(DemoServer, AnswersIfNoneMatchWithTheEtagWith304) {
   DemoServer server(server_options());
   auto client = client_for(server);
-  const auto first = client.Get(events_path(kFriday), with_token());
+  const auto first = client.Get(events_path(kFridayText), with_token());
   ASSERT_TRUE(first);
   const std::string etag = first->get_header_value("ETag");
   ASSERT_FALSE(etag.empty());
-  const auto again = client.Get(events_path(kFriday), with_token({{"If-None-Match", etag}}));
+  const auto again = client.Get(events_path(kFridayText), with_token({{"If-None-Match", etag}}));
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 304);
   EXPECT_TRUE(again->body.empty());
   EXPECT_EQ(again->get_header_value("ETag"), etag);
-  const auto other = client.Get(events_path(kFriday), with_token({{"If-None-Match", "\"old\""}}));
+  const auto other = client.Get(events_path(kFridayText), with_token({{"If-None-Match", "\"old\""}}));
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 200);
 }
@@ -139,7 +139,7 @@ TEST(DemoServer, AnswersIfNoneMatchWithTheEtagWith304) {
 TEST(DemoServer, AnswersIdentityUnlessStartedWithCompression) {
   DemoServer server(server_options());
   auto raw = client_for(server);
-  const auto answer = raw.Get(events_path(kFriday), with_token({{"Accept-Encoding", "gzip"}}));
+  const auto answer = raw.Get(events_path(kFridayText), with_token({{"Accept-Encoding", "gzip"}}));
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status, 200);
   EXPECT_EQ(answer->get_header_value("Content-Encoding"), "");
@@ -150,7 +150,7 @@ TEST(DemoServer, CompressesWithGzipWhenAskedToTheSameBody) {
   options.compress = true;
   DemoServer server(options);
   auto raw = client_for(server);
-  const auto compressed = raw.Get(events_path(kFriday), with_token({{"Accept-Encoding", "gzip"}}));
+  const auto compressed = raw.Get(events_path(kFridayText), with_token({{"Accept-Encoding", "gzip"}}));
   ASSERT_TRUE(compressed);
   EXPECT_EQ(compressed->status, 200);
   EXPECT_EQ(compressed->get_header_value("Content-Encoding"), "gzip");
@@ -163,7 +163,7 @@ TEST(DemoServer, CompressesWithGzipWhenAskedToTheSameBody) {
   auto decoding = client_for(server);
   decoding.set_decompress(true);
   const auto decoded =
-      decoding.Get(events_path(kFriday), with_token({{"Accept-Encoding", "gzip"}}));
+      decoding.Get(events_path(kFridayText), with_token({{"Accept-Encoding", "gzip"}}));
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->get_header_value("Content-Encoding"), "gzip");
   EXPECT_EQ(decoded->body, plain);
@@ -172,7 +172,7 @@ TEST(DemoServer, CompressesWithGzipWhenAskedToTheSameBody) {
 TEST(DemoServer, Injects429WithRetryAfterOne) {
   DemoServer server(server_options({parse_fault("429=1")}));
   auto client = client_for(server);
-  const auto res = client.Get(events_path(kFriday), with_token());
+  const auto res = client.Get(events_path(kFridayText), with_token());
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 429);
   EXPECT_EQ(res->get_header_value("Retry-After"), "1");
@@ -183,7 +183,7 @@ TEST(DemoServer, Injects500And503WithADetail) {
   for (const auto& [fault, status] : {std::pair{"500=1", 500}, std::pair{"503=1.0", 503}}) {
     DemoServer server(server_options({parse_fault(fault)}));
     auto client = client_for(server);
-    const auto res = client.Get(events_path(kFriday), with_token());
+    const auto res = client.Get(events_path(kFridayText), with_token());
     ASSERT_TRUE(res) << fault;
     EXPECT_EQ(res->status, status);
     EXPECT_FALSE(detail_of(res).empty());
@@ -193,12 +193,12 @@ TEST(DemoServer, Injects500And503WithADetail) {
 TEST(DemoServer, ResetsTheConnectionWithoutAnyAnswer) {
   DemoServer server(server_options({parse_fault("reset=1")}));
   auto client = client_for(server);
-  const auto res = client.Get(events_path(kFriday), with_token());
+  const auto res = client.Get(events_path(kFridayText), with_token());
   EXPECT_FALSE(res);
   EXPECT_EQ(res.error(), httplib::Error::Read);
   EXPECT_EQ(server.requests(), 1u);
   // The server itself is fine: the next request on a new connection is answered.
-  const auto unauthorised = client.Get(events_path(kFriday));
+  const auto unauthorised = client.Get(events_path(kFridayText));
   ASSERT_TRUE(unauthorised);
   EXPECT_EQ(unauthorised->status, 401);
 }
@@ -208,7 +208,7 @@ TEST(DemoServer, CutsTheBodyShortAndDropsTheConnection) {
   auto client = client_for(server);
   std::string received;
   const auto res =
-      client.Get(events_path(kFriday), with_token(), [&](const char* data, std::size_t size) {
+      client.Get(events_path(kFridayText), with_token(), [&](const char* data, std::size_t size) {
         received.append(data, size);
         return true;
       });
@@ -226,7 +226,7 @@ TEST(DemoServer, StallsTheBodyForTheStallTimeThenCloses) {
   std::string received;
   const auto start = std::chrono::steady_clock::now();
   const auto res =
-      client.Get(events_path(kFriday), with_token(), [&](const char* data, std::size_t size) {
+      client.Get(events_path(kFridayText), with_token(), [&](const char* data, std::size_t size) {
         received.append(data, size);
         return true;
       });
@@ -243,7 +243,7 @@ TEST(DemoServer, StopsPromptlyWhileABodyStalls) {
   auto request = std::async(std::launch::async, [port = server->port()] {
     httplib::Client client("127.0.0.1", port);
     client.set_read_timeout(120, 0);
-    return static_cast<bool>(client.Get(events_path(kFriday), with_token()));
+    return static_cast<bool>(client.Get(events_path(kFridayText), with_token()));
   });
   std::this_thread::sleep_for(milliseconds(300));
   const auto start = std::chrono::steady_clock::now();
@@ -264,7 +264,7 @@ TEST(DemoServer, WaitReturnsOnceAnotherThreadStopsIt) {
 TEST(DemoServer, AnswersBadJsonWith200AndABodyThatIsNotJson) {
   DemoServer server(server_options({parse_fault("badjson=1")}));
   auto client = client_for(server);
-  const auto res = client.Get(events_path(kFriday), with_token());
+  const auto res = client.Get(events_path(kFridayText), with_token());
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_FALSE(res->body.empty());
@@ -304,7 +304,7 @@ TEST(DemoServer, InjectsAFaultIntoAboutRateOfTheRequests) {
   auto client = client_for(server);
   int faults = 0;
   for (int i = 0; i < 200; ++i) {
-    const auto res = client.Get(events_path(kFriday), with_token());
+    const auto res = client.Get(events_path(kFridayText), with_token());
     ASSERT_TRUE(res);
     faults += res->status == 500;
   }
@@ -316,7 +316,7 @@ TEST(DemoServer, ServesAHundredThousandEventDayQuickly) {
   DemoServer server(server_options({}, 100'000));
   auto client = client_for(server);
   const auto start = std::chrono::steady_clock::now();
-  const auto res = client.Get(events_path(kFriday), with_token());
+  const auto res = client.Get(events_path(kFridayText), with_token());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_TRUE(res);

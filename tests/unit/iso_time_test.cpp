@@ -12,12 +12,12 @@ using std::chrono::microseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-date::sys_days ymd(int year, unsigned month, unsigned day) {
+date::sys_days civil_day(int year, unsigned month, unsigned day) {
   return date::sys_days{date::year{year} / date::month{month} / date::day{day}};
 }
 
 Timestamp day(int year, unsigned month, unsigned day_of_month) {
-  return Timestamp{ymd(year, month, day_of_month)};
+  return Timestamp{civil_day(year, month, day_of_month)};
 }
 
 TEST(IsoTime, ParsesDateOnlyAsMidnightUtc) {
@@ -100,7 +100,7 @@ TEST(IsoTime, RejectsMalformedText) {
 }
 
 TEST(IsoTime, ParsesStrictCalendarDate) {
-  EXPECT_EQ(parse_iso_date("2024-01-31"), ymd(2024, 1, 31));
+  EXPECT_EQ(parse_iso_date("2024-01-31"), civil_day(2024, 1, 31));
   EXPECT_EQ(parse_iso_date("2024-02-30"), std::nullopt);
   EXPECT_EQ(parse_iso_date("2024-01-31T00:00"), std::nullopt);
   EXPECT_EQ(parse_iso_date("2024-01"), std::nullopt);

@@ -19,6 +19,7 @@ namespace {
 // A crash (a bug in tributary or a library) must still say what happened on stderr: the
 // signal and the stack, written with async-signal-safe calls only, then the default action
 // (a core file where enabled). Under the sanitizers their own, richer reports are kept.
+#ifndef TRIBUTARY_SANITIZED
 void report_fatal_signal(int signal) {
   constexpr const char kHead[] = "tributary: fatal signal ";
   (void)!::write(STDERR_FILENO, kHead, sizeof kHead - 1);
@@ -31,6 +32,7 @@ void report_fatal_signal(int signal) {
   std::signal(signal, SIG_DFL);
   ::raise(signal);
 }
+#endif
 
 void install_fatal_signal_report() {
 #ifndef TRIBUTARY_SANITIZED
