@@ -2,6 +2,7 @@
 
 #include "internal/database.hpp"
 #include "internal/embedded_sql.hpp"
+#include "internal/migrate.hpp"
 
 namespace tributary {
 namespace {
@@ -14,8 +15,15 @@ constexpr long long kMigrationLockKey = 0x7472696275746172LL;  // "tributar"
 
 MigrationReport migrate(const DatabaseSettings& database) {
   auto conn = internal::connect(database);
+  return internal::migrate(*conn, database.describe());
+}
+
+namespace internal {
+
+MigrationReport migrate(pqxx::connection& connection, const std::string& where) {
+  auto* conn = &connection;
   MigrationReport report;
-  internal::translate_database_errors("applying migrations to " + database.describe(), [&] {
+  internal::translate_database_errors("applying migrations to " + where, [&] {
     {
       pqxx::nontransaction lock(*conn);
       lock.exec_params("select pg_advisory_lock($1)", kMigrationLockKey);
@@ -50,4 +58,5 @@ MigrationReport migrate(const DatabaseSettings& database) {
   return report;
 }
 
+}  // namespace internal
 }  // namespace tributary

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "internal/database.hpp"
+#include "internal/migrate.hpp"
 #include "internal/model_build.hpp"
 #include "internal/model_manifest.hpp"
 #include "internal/run_log.hpp"
@@ -55,11 +56,13 @@ void record_skipped(pqxx::connection& conn, std::int64_t run_id, const ModelResu
   tx.commit();
 }
 
-void finish_own_run(const DatabaseSettings& database, std::int64_t run_id, const char* status,
-                    const std::string& error) {
+void finish_own_run(const DatabaseSettings& database, pqxx::connection& used,
+                    std::int64_t run_id, const char* status, const std::string& error) {
   try {
-    auto conn = internal::connect(database);
-    pqxx::work tx(*conn);
+    // The run's own connection, unless it was lost (then a new one).
+    std::unique_ptr<pqxx::connection> fresh;
+    if (!used.is_open()) fresh = internal::connect(database);
+    pqxx::work tx(fresh ? *fresh : used);
     tx.exec_params(
         "update ingest.runs set finished_at = now(), status = $2, error = nullif($3, '') "
         "where id = $1",
@@ -197,14 +200,14 @@ ModelRunReport run_models(const Settings& settings, const ModelRunOptions& optio
   report.manifest = models_manifest_path(options);
   const auto manifest = internal::load_manifest(report.manifest);
   const auto selected = internal::select_models(manifest, options.select);
-  if (options.apply_migrations) migrate(settings.database);
   auto conn = internal::connect(settings.database);
+  if (options.apply_migrations) internal::migrate(*conn, settings.database.describe());
 
   const bool own_run = !options.run_id.has_value();
   if (own_run) {
     const nlohmann::json arguments = {{"manifest", report.manifest.string()},
                                       {"select", options.select}};
-    report.run_id = internal::start_run(settings.database, "run-models", arguments.dump());
+    report.run_id = internal::start_run(*conn, "run-models", arguments.dump());
   } else {
     report.run_id = *options.run_id;
   }
@@ -213,11 +216,12 @@ ModelRunReport run_models(const Settings& settings, const ModelRunOptions& optio
       build_all(*conn, manifest, selected, options, report);
     });
   } catch (const std::exception& e) {
-    if (own_run) finish_own_run(settings.database, report.run_id, "failed", e.what());
+    if (own_run) finish_own_run(settings.database, *conn, report.run_id, "failed", e.what());
     throw;
   }
   if (own_run) {
-    finish_own_run(settings.database, report.run_id, report.ok() ? "succeeded" : "partial", {});
+    finish_own_run(settings.database, *conn, report.run_id, report.ok() ? "succeeded" : "partial",
+                   {});
   }
   report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
   return report;

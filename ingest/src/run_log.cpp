@@ -11,6 +11,12 @@ namespace tributary::internal {
 std::int64_t start_run(const DatabaseSettings& database, const std::string& command,
                        const std::string& arguments_json) {
   auto conn = connect(database);
+  return start_run(*conn, command, arguments_json);
+}
+
+std::int64_t start_run(pqxx::connection& connection, const std::string& command,
+                       const std::string& arguments_json) {
+  auto* conn = &connection;
   std::int64_t id = 0;
   translate_database_errors("recording the run in ingest.runs", [&] {
     char host[256] = {};

@@ -159,6 +159,7 @@ TEST_F(ModelResultsTest, LeavesNoTemporaryTablesAndNamesIndexesAfterTheModel) {
                        "'analytics'::regnamespace and relkind in ('r', 'v', 'i')"),
             sorted({{"daily_active_users"},
                     {"user_daily_events"},
+                    {"user_daily_events_event_date_idx"},
                     {"user_daily_events_week_start_idx"},
                     {"weekly_active_corporations"},
                     {"weekly_engagement"},
