@@ -20,7 +20,7 @@ create index if not exists changed_event_dates_changed_by_idx
     on ingest.changed_event_dates (changed_by);
 
 create table if not exists ingest.model_state (
-    model text primary key,
+    model text primary key,  -- schema.name
     data_snapshot pg_snapshot not null,
     sql_digest text not null,
     full_build_id bigint not null,
@@ -71,3 +71,10 @@ create trigger user_events_log_delete after delete on public.user_events
 drop trigger if exists user_events_log_truncate on public.user_events;
 create trigger user_events_log_truncate after truncate on public.user_events
     for each statement execute function ingest.log_changed_event_dates();
+
+-- Also when writes replay with session_replication_role = replica (logical replication,
+-- pg_restore --disable-triggers would still skip them: such a restore needs a full refresh).
+alter table public.user_events enable always trigger user_events_log_insert;
+alter table public.user_events enable always trigger user_events_log_update;
+alter table public.user_events enable always trigger user_events_log_delete;
+alter table public.user_events enable always trigger user_events_log_truncate;

@@ -103,7 +103,10 @@ std::string ModelBuilder::relation(const std::string& name) const {
 BuildOutcome ModelBuilder::build(const ModelSpec& model) {
   try {
     if (model.materialized == Materialization::View) return build_view(model);
-    return model.incremental ? build_incremental(model) : build_table(model);
+    if (model.incremental) return build_incremental(model);
+    auto outcome = build_table(model);
+    if (outcome.ok) forget_state(model);
+    return outcome;
   } catch (const pqxx::broken_connection& e) {
     throw DatabaseError(
         "building model " + model.name + ": lost the database connection: " + e.what(), "08006");

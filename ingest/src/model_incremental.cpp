@@ -26,11 +26,14 @@ struct ModelState {
   std::optional<std::int64_t> row_count;
 };
 
-// What a model's state must have been built from: its SQL and how it is partitioned.
+// What a model's state must have been built from: its SQL, how it is partitioned, and
+// what it reads (whose snapshot it follows).
 std::string definition_of(const ModelSpec& model) {
   const auto& inc = *model.incremental;
-  return model.sql + "\n-- incremental " + inc.column +
-         (inc.grain == PartitionGrain::Week ? " week" : " day");
+  std::string text = model.sql + "\n-- incremental " + inc.column +
+                     (inc.grain == PartitionGrain::Week ? " week" : " day") + "\n-- depends_on";
+  for (const auto& d : model.depends_on) text += " " + d;
+  return text;
 }
 
 std::optional<ModelState> read_state(pqxx::transaction_base& tx, const std::string& model,
@@ -76,20 +79,46 @@ std::string partition_of_event_date(PartitionGrain grain) {
 
 }  // namespace
 
+std::string ModelBuilder::state_key(const std::string& model) const {
+  return manifest_.schema + "." + model;
+}
+
+void ModelBuilder::forget_state(const ModelSpec& model) {
+  pqxx::work tx(conn_);
+  tx.exec_params("delete from ingest.model_state where model = $1", state_key(model.name));
+  tx.commit();
+}
+
 BuildOutcome ModelBuilder::build_incremental(const ModelSpec& model) {
   const auto& inc = *model.incremental;
   const auto definition = definition_of(model);
   const auto target = relation(model.name);
+  const auto key = state_key(model.name);
   BuildOutcome outcome;
 
   // Repeatable read: the change log, the sources and the stored snapshot are read at one
   // moment, which the new state records.
   pqxx::transaction<pqxx::repeatable_read> tx(conn_);
-  const auto state = read_state(tx, model.name, definition);
+  const auto state = read_state(tx, key, definition);
   std::optional<ModelState> upstream;
-  if (!model.depends_on.empty()) upstream = read_state(tx, model.depends_on.front(), {});
-  bool full = full_refresh_ || !state || !state->definition_current ||
-              relation_kind(tx, manifest_.schema, model.name) != 'r';
+  if (!model.depends_on.empty()) {
+    upstream = read_state(tx, state_key(model.depends_on.front()), {});
+  }
+  const bool exists = relation_kind(tx, manifest_.schema, model.name) == 'r';
+  if (exists) {
+    // `column = any(date[])` on another type would compare through casts (a timestamptz
+    // through the session's time zone) and miss rows.
+    const auto type = tx.exec_params1(
+        "select coalesce((select format_type(atttypid, atttypmod) from pg_attribute where "
+        "attrelid = $1::regclass and attname = $2 and not attisdropped), 'missing')",
+        target, inc.column)[0].as<std::string>();
+    if (type != "date") {
+      outcome.error = "incremental column " + inc.column + " of " + model.name + " is " + type +
+                      ", not date (models.yaml: incremental needs a date column)";
+      return outcome;
+    }
+  }
+  bool full = full_refresh_ || !state || !state->definition_current || !exists;
   if (!full && !model.depends_on.empty()) {
     full = !upstream || upstream->full_build_id != state->upstream_full_build_id;
   }
@@ -122,7 +151,7 @@ BuildOutcome ModelBuilder::build_incremental(const ModelSpec& model) {
     outcome = build_table(model, &own_snapshot);
     if (!outcome.ok) return outcome;
     pqxx::work record(conn_);
-    write_state(record, model.name, definition, upstream ? upstream->data_snapshot : own_snapshot,
+    write_state(record, key, definition, upstream ? upstream->data_snapshot : own_snapshot,
                 std::nullopt,
                 upstream ? std::optional<std::int64_t>(upstream->full_build_id) : std::nullopt,
                 outcome.rows);
@@ -131,7 +160,7 @@ BuildOutcome ModelBuilder::build_incremental(const ModelSpec& model) {
   }
 
   if (partition_count == 0) {
-    write_state(tx, model.name, definition, snapshot, state->full_build_id,
+    write_state(tx, key, definition, snapshot, state->full_build_id,
                 state->upstream_full_build_id, state->row_count);
     tx.commit();
     outcome.ok = true;
@@ -177,7 +206,7 @@ BuildOutcome ModelBuilder::build_incremental(const ModelSpec& model) {
       state->row_count
           ? *state->row_count - static_cast<std::int64_t>(deleted) + inserted
           : tx.exec1("select count(*) from " + target)[0].as<std::int64_t>();
-  write_state(tx, model.name, definition, snapshot, state->full_build_id,
+  write_state(tx, key, definition, snapshot, state->full_build_id,
               state->upstream_full_build_id, rows);
   tx.commit();
   outcome.ok = true;
@@ -187,19 +216,14 @@ BuildOutcome ModelBuilder::build_incremental(const ModelSpec& model) {
   return outcome;
 }
 
-std::int64_t prune_change_log(pqxx::connection& conn, const Manifest& manifest) {
-  std::string names;
-  for (const auto& m : manifest.models) {
-    if (m.incremental) names += (names.empty() ? "" : ",") + m.name;  // plain identifiers
-  }
+std::int64_t prune_change_log(pqxx::connection& conn) {
   pqxx::work tx(conn);
-  // A row goes once every incremental model with a state has consumed it; a model without
-  // one builds in full next time and needs no log.
-  const auto pruned = tx.exec_params(
+  // A row goes once every model with a state (in any schema or manifest) has consumed it.
+  // A model built in full loses its state (ModelBuilder::forget_state) and needs no log.
+  const auto pruned = tx.exec(
                             "delete from ingest.changed_event_dates c where not exists ("
-                            "select from ingest.model_state s where s.model = any($1::text[]) "
-                            "and not pg_visible_in_snapshot(c.changed_by, s.data_snapshot))",
-                            "{" + names + "}")
+                            "select from ingest.model_state s "
+                            "where not pg_visible_in_snapshot(c.changed_by, s.data_snapshot))")
                           .affected_rows();
   tx.commit();
   return static_cast<std::int64_t>(pruned);

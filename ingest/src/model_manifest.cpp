@@ -175,6 +175,13 @@ void parse_incremental(const YAML::Node& node, const std::string& where, ModelSp
   } else if (std::none_of(model.columns.begin(), model.columns.end(),
                           [&](const ColumnSpec& c) { return c.name == spec.column; })) {
     problems.add(inc_where, "column '" + spec.column + "' is not among the model's columns");
+  } else if (std::none_of(model.tests.begin(), model.tests.end(), [&](const DataTest& t) {
+               return t.kind == DataTestKind::NotNull &&
+                      std::find(t.columns.begin(), t.columns.end(), spec.column) !=
+                          t.columns.end();
+             })) {
+    // A row with no partition would never be rebuilt.
+    problems.add(inc_where, "column '" + spec.column + "' needs a not_null test");
   }
   if (model.materialized != Materialization::Table) {
     problems.add(inc_where, "only a table can be incremental");

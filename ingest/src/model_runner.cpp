@@ -83,7 +83,9 @@ ModelResult build_one(internal::ModelBuilder& builder, pqxx::connection& conn, s
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
   result.status = outcome.ok ? ModelStatus::Succeeded : ModelStatus::Failed;
   if (outcome.ok) result.rows = outcome.rows;
-  if (spec.materialized == internal::Materialization::Table) result.refresh = outcome.refresh;
+  if (outcome.ok && spec.materialized == internal::Materialization::Table) {
+    result.refresh = outcome.refresh;
+  }
   result.error = outcome.error;
   if (outcome.failure) {
     result.failed_test = outcome.failure->test;
@@ -145,7 +147,7 @@ void build_all(pqxx::connection& conn, const internal::Manifest& manifest,
     report.models.push_back(std::move(result));
   }
   try {
-    if (const auto pruned = internal::prune_change_log(conn, manifest); pruned > 0) {
+    if (const auto pruned = internal::prune_change_log(conn); pruned > 0) {
       spdlog::debug("pruned {} consumed row(s) of ingest.changed_event_dates", pruned);
     }
   } catch (const pqxx::broken_connection&) {

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -133,6 +135,38 @@ TEST(ModelIncrementalTest, AChangedModelSqlIsBuiltInFull) {
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(refreshes(report).at("daily_active_users"), "full");
   EXPECT_EQ(refreshes(report).at("user_daily_events"), "unchanged");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ModelIncrementalTest, AnotherManifestNeitherConsumesNorSharesTheChangeLog) {
+  const auto db = fixture_database();
+  ASSERT_TRUE(run_models(model_settings(db), shipped_models()).ok());
+  // The same models in another schema, built in full every time: its runs must not prune
+  // the log the shipped models have not consumed yet, nor take over their state.
+  const auto dir = copy_of_shipped_models("other-schema");
+  replace_in_file(dir / "models.yaml", "schema: analytics", "schema: scratch");
+  for (const auto* model : {"daily_active_users", "weekly_engagement",
+                            "weekly_active_corporations", "weekly_summary"}) {
+    const auto file = dir / (std::string(model) + ".sql");
+    std::ifstream in(file);
+    std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (auto at = sql.find("analytics."); at != std::string::npos; at = sql.find("analytics.")) {
+      sql.replace(at, 10, "scratch.");
+    }
+    std::ofstream(file) << sql;
+  }
+  auto other = shipped_models();
+  other.models_dir = dir.string();
+  insert_events(db, {{"2024-01-03", 4343, "77", "active", 1}});
+  const auto first_other = run_models(model_settings(db), other);
+  ASSERT_TRUE(first_other.ok());
+  EXPECT_EQ(refreshes(first_other).at("user_daily_events"), "full");
+
+  const auto report = expect_incremental_equals_full(db);
+  EXPECT_EQ(refreshes(report).at("user_daily_events"), "incremental (1 partition)");
+  EXPECT_EQ(query_value(db, "select count(*) from analytics.user_daily_events "
+                            "where user_id = 4343"),
+            "1");
   std::filesystem::remove_all(dir);
 }
 

@@ -181,12 +181,12 @@ models:
   - name: daily
     sql: s.sql
     incremental: {column: day, grain: day}
-    columns: [{name: day}]
+    columns: [{name: day, tests: [not_null]}]
   - name: weekly
     sql: s.sql
     depends_on: [daily]
     incremental: {column: week_start, grain: week}
-    columns: [{name: week_start}]
+    columns: [{name: week_start, tests: [not_null]}]
   - {name: plain, sql: s.sql}
 )",
                                         {"s.sql"}));
@@ -198,7 +198,8 @@ models:
 }
 
 TEST_F(ModelManifestTest, RejectsIncrementalSettingsThatCannotWorkNamingTheModel) {
-  EXPECT_THAT(error_of("models:\n  - {name: a, sql: s.sql, columns: [{name: d}], "
+  EXPECT_THAT(error_of("models:\n  - {name: a, sql: s.sql, "
+                       "columns: [{name: d, tests: [not_null]}], "
                        "incremental: {column: d, grain: month}}\n",
                        {"s.sql"}),
               HasSubstr("model 'a' (line 2), incremental: grain must be 'day' or 'week', not "
@@ -207,6 +208,10 @@ TEST_F(ModelManifestTest, RejectsIncrementalSettingsThatCannotWorkNamingTheModel
                        "incremental: {column: e, grain: day}}\n",
                        {"s.sql"}),
               HasSubstr("column 'e' is not among the model's columns"));
+  EXPECT_THAT(error_of("models:\n  - {name: a, sql: s.sql, columns: [{name: d}], "
+                       "incremental: {column: d, grain: day}}\n",
+                       {"s.sql"}),
+              HasSubstr("column 'd' needs a not_null test"));
   EXPECT_THAT(error_of("models:\n  - {name: a, sql: s.sql, materialized: view, "
                        "columns: [{name: d}], incremental: {column: d, grain: day}}\n",
                        {"s.sql"}),
@@ -217,7 +222,7 @@ models:
   - name: a
     sql: s.sql
     depends_on: [base]
-    columns: [{name: d}]
+    columns: [{name: d, tests: [not_null]}]
     incremental: {column: d, grain: day}
 )",
                        {"s.sql"}),

@@ -50,6 +50,11 @@ class ModelBuilder {
   // model_incremental.cpp: only the partitions whose event dates changed, in place, in one
   // transaction (tests included); a full build when there is no usable state.
   BuildOutcome build_incremental(const ModelSpec& model);
+  // `schema.name`: a model's row in ingest.model_state.
+  std::string state_key(const std::string& model) const;
+  // A table built without incremental bookkeeping drops its state: were it incremental
+  // again later, the log it would need may have been pruned meanwhile.
+  void forget_state(const ModelSpec& model);
   BuildOutcome build_view(const ModelSpec& model);
   // model_swap.cpp: the short transactions that make a build visible.
   void swap_table(const ModelSpec& model);
@@ -66,9 +71,9 @@ class ModelBuilder {
   bool full_refresh_;
 };
 
-/// Deletes the logged event-date changes every incremental model of `manifest` has
-/// consumed (ingest.changed_event_dates); returns how many rows went.
-std::int64_t prune_change_log(pqxx::connection& conn, const Manifest& manifest);
+/// Deletes the logged event-date changes every incremental model has consumed
+/// (ingest.changed_event_dates); returns how many rows went.
+std::int64_t prune_change_log(pqxx::connection& conn);
 
 /// `r` (table), `v` (view), another pg_class relkind, or 0 when nothing has that name.
 char relation_kind(pqxx::transaction_base& tx, const std::string& schema, const std::string& name);
