@@ -8,8 +8,6 @@
 # input that caused it is saved under build-fuzz/artifacts/.
 #
 #   scripts/fuzz.sh [SECONDS]     total fuzzing time for all targets (default 300)
-#   TRIBUTARY_FUZZ_STRICT=1 scripts/fuzz.sh   also fail on the issues tolerated as known
-#                                             (see tolerated_* in tests/fuzz/payload_fuzzer.cpp)
 #
 # Installs nothing itself: scripts/install-deps.sh installs clang and libclang-rt-14-dev.
 set -euo pipefail

@@ -1,5 +1,7 @@
 #include "event_reader.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -48,6 +50,10 @@ class EventReader final : public nlohmann::json_sax<Json> {
   bool key(string_t& key) override;
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::detail::exception& error) override;
+
+  /// True when nlohmann stopped at a number too large for a double: the text after it
+  /// was never read.
+  bool stopped_at_overflow() const noexcept { return stopped_at_overflow_; }
 
   ReadResult result() {
     ReadResult out;
@@ -107,6 +113,7 @@ class EventReader final : public nlohmann::json_sax<Json> {
   JsonCapture capture_;            // the subtree of field_ being kept as JSON (kCapture)
   std::string reason_;
   bool invalid_json_ = false;
+  bool stopped_at_overflow_ = false;
   std::string parse_message_;
   std::size_t parse_offset_ = 0;
 };
@@ -300,6 +307,7 @@ bool EventReader::parse_error(std::size_t position, const std::string& /*last_to
                               const nlohmann::detail::exception& error) {
   constexpr int kNumberOverflow = 406;  // valid JSON, only too large for a double
   if (error.id == kNumberOverflow) {
+    stopped_at_overflow_ = true;
     if (mode_ == Mode::kCapture) {
       reject(capture_.value_path(field_path()), rule::kOutOfRange);
     } else if (mode_ == Mode::kFields && depth_ == 0) {
@@ -349,9 +357,70 @@ const ObjectT* EventReader::find_extras_scope() const {
 
 }  // namespace
 
+namespace {
+
+/// Accepts any JSON; remembers the first error.
+class SyntaxCheck final : public nlohmann::json_sax<Json> {
+ public:
+  bool null() override { return true; }
+  bool boolean(bool /*value*/) override { return true; }
+  bool number_integer(number_integer_t /*value*/) override { return true; }
+  bool number_unsigned(number_unsigned_t /*value*/) override { return true; }
+  bool number_float(number_float_t /*value*/, const string_t& /*token*/) override { return true; }
+  bool string(string_t& /*value*/) override { return true; }
+  bool binary(binary_t& /*value*/) override { return true; }
+  bool start_object(std::size_t /*elements*/) override { return true; }
+  bool start_array(std::size_t /*elements*/) override { return true; }
+  bool end_object() override { return true; }
+  bool end_array() override { return true; }
+  bool key(string_t& /*key*/) override { return true; }
+  bool parse_error(std::size_t position, const std::string& token,
+                   const nlohmann::detail::exception& error) override {
+    error_id = error.id;
+    error_position = position;
+    error_token = token;
+    error_message = error.what();
+    return false;
+  }
+
+  int error_id = 0;
+  std::size_t error_position = 0;
+  std::string error_token;
+  std::string error_message;
+};
+
+}  // namespace
+
+std::optional<ReadResult> syntax_error_past_overflows(std::string_view text) {
+  constexpr int kNumberOverflow = 406;
+  std::string copy(text);
+  // Each pass replaces the number nlohmann gave up on (it ends where the error is reported)
+  // by `0`, which keeps the text's structure, and reads on.
+  for (;;) {
+    SyntaxCheck check;
+    if (Json::sax_parse(copy.data(), copy.data() + copy.size(), &check)) return std::nullopt;
+    if (check.error_id != kNumberOverflow) {
+      ReadResult invalid;
+      invalid.status = ReadStatus::kInvalidJson;
+      invalid.message = short_parse_message(check.error_message);
+      // Offsets past the first replacement are approximate (a replaced number is shorter).
+      invalid.offset = std::min(check.error_position > 0 ? check.error_position - 1 : 0,
+                                text.size() - (text.empty() ? 0 : 1));
+      return invalid;
+    }
+    const std::size_t end = check.error_position;
+    const std::size_t length = check.error_token.size();
+    if (length == 0 || end < length || end > copy.size()) return std::nullopt;  // cannot tell
+    copy.replace(end - length, length, "0");
+  }
+}
+
 ReadResult read_event(std::string_view text, std::size_t max_depth, UserEvent& event) {
   EventReader reader(event, max_depth);
   Json::sax_parse(text.data(), text.data() + text.size(), &reader);
+  if (reader.stopped_at_overflow()) {
+    if (auto invalid = syntax_error_past_overflows(text)) return std::move(*invalid);
+  }
   return reader.result();
 }
 

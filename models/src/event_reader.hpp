@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,5 +29,10 @@ struct ReadResult {
 /// Validates and flattens one event (DESIGN section 3) in a single SAX pass. `event` must
 /// be default-constructed; it holds the event only when the result is kAccepted.
 ReadResult read_event(std::string_view text, std::size_t max_depth, UserEvent& event);
+
+/// nlohmann stops reading at a number too large for a double (valid JSON). The rest of
+/// `text` is checked here, each such number read as 0: the kInvalidJson result when the
+/// text is not JSON after all, nothing when it is.
+std::optional<ReadResult> syntax_error_past_overflows(std::string_view text);
 
 }  // namespace tributary::models::internal

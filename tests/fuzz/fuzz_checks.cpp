@@ -180,12 +180,18 @@ class VerdictSax final : public nlohmann::json_sax<nlohmann::json> {
   bool end_object() override { return close(); }
   bool end_array() override { return close(); }
   bool key(string_t&) override { return true; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+  bool parse_error(std::size_t position, const std::string& token,
+                   const nlohmann::detail::exception& e) override {
     overflow_ = e.id == 406;
+    error_end_ = position;
+    error_token_ = token;
     return false;
   }
 
   bool overflow() const { return overflow_; }
+  /// Where the number nlohmann gave up on ends, and its text.
+  std::size_t error_end() const { return error_end_; }
+  const std::string& error_token() const { return error_token_; }
   bool top_is_array() const { return top_is_array_; }
   std::size_t elements() const { return elements_; }
 
@@ -209,6 +215,8 @@ class VerdictSax final : public nlohmann::json_sax<nlohmann::json> {
   std::size_t elements_ = 0;
   bool top_is_array_ = false;
   bool overflow_ = false;
+  std::size_t error_end_ = 0;
+  std::string error_token_;
 };
 
 }  // namespace
@@ -361,30 +369,27 @@ JsonVerdict json_verdict(std::string_view text, std::size_t* elements) {
   if (std::memchr(text.data(), 0, text.size()) != nullptr) return JsonVerdict::kInvalid;
   VerdictSax sax;
   const bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &sax);
-  if (!ok) return sax.overflow() ? JsonVerdict::kOverflow : JsonVerdict::kInvalid;
+  if (!ok && !sax.overflow()) return JsonVerdict::kInvalid;
+  if (!ok) {
+    // nlohmann stops at a number beyond a double: read on with each such number as `0`,
+    // to tell valid JSON (kOverflow) from text that is not JSON further on.
+    std::string copy(text);
+    for (;;) {
+      VerdictSax rest;
+      if (nlohmann::json::sax_parse(copy.begin(), copy.end(), &rest)) return JsonVerdict::kOverflow;
+      if (!rest.overflow()) return JsonVerdict::kInvalid;
+      const std::size_t length = rest.error_token().size();
+      if (length == 0 || rest.error_end() < length || rest.error_end() > copy.size()) {
+        fail("cannot locate the overflowing number", copy);
+      }
+      copy.replace(rest.error_end() - length, length, "0");
+    }
+  }
   if (!sax.top_is_array()) return JsonVerdict::kOther;
   if (elements != nullptr) *elements = sax.elements();
   return JsonVerdict::kArray;
 }
 
-bool strict() {
-  static const bool value = [] {
-    const char* env = std::getenv("TRIBUTARY_FUZZ_STRICT");
-    return env != nullptr && std::string_view(env) == "1";
-  }();
-  return value;
-}
 
-bool known_event_issue(std::string_view text) {
-  if (strict()) return false;
-  if (std::memchr(text.data(), 0, text.size()) != nullptr) return true;  // 1
-  VerdictSax sax;                                                        // 2
-  nlohmann::json::sax_parse(text.begin(), text.end(), &sax);
-  return sax.overflow();
-}
-
-bool known_payload_issue(std::string_view body) {
-  return !strict() && body.find("\xEF\xBB\xBF", 1) != std::string_view::npos;  // 3
-}
 
 }  // namespace tributary::fuzz

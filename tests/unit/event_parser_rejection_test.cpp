@@ -228,6 +228,17 @@ TEST(EventParserRejection, Rejects10000LevelNestingWithoutCrashing) {
   EXPECT_EQ(reason(objects), "event: nested deeper than 64 levels");
 }
 
+TEST(EventParserRejection, ReadsOnPastANumberBeyondADoubleToTellTextThatIsNotJson) {
+  for (const char* text : {R"({"x":1e999}})", R"({"x":1e999, "y": })", R"({"x":[1e999, 2e999 3]})"}) {
+    const EventOutcome outcome = parse_event(text, 0);
+    ASSERT_TRUE(std::holds_alternative<Rejection>(outcome)) << text;
+    EXPECT_EQ(std::get<Rejection>(outcome).reason.rfind("event: not valid JSON: ", 0), 0U)
+        << text << ": " << std::get<Rejection>(outcome).reason;
+  }
+  EXPECT_EQ(reason(with_raw_value("event_time", "1e999")), "event_time: out of range");
+  EXPECT_EQ(reason(with_raw(R"("big":[1e999, -1e999],)")), "big[0]: out of range");
+}
+
 TEST(EventParserRejection, RejectsTextThatIsNotJsonWithItsOriginalBytes) {
   const std::string text = R"({"date": tru})";
   const EventOutcome outcome = parse_event(text, 7);

@@ -390,6 +390,11 @@ TEST(PayloadParserHostile, InvalidUtf8AfterAnOverflowingNumberIsInvalidJson) {
   EXPECT_EQ(kind_of("[{\"a\":1e999 \xff\xfe}]"), PayloadError::Kind::InvalidJson);
 }
 
+TEST(PayloadParserHostile, TextThatIsNotJsonAfterAnOverflowingNumberIsInvalidJson) {
+  EXPECT_EQ(kind_of("[{\"a\":1e999 junk}]"), PayloadError::Kind::InvalidJson);
+  EXPECT_EQ(kind_of("[{\"a\":1e999, \"b\": -1e999, \"c\": }]"), PayloadError::Kind::InvalidJson);
+}
+
 TEST(PayloadParserHostile, OversizedElementKeepsAStorablePrefix) {
   PayloadLimits limits;
   limits.max_event_bytes = 1024;
