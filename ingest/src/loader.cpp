@@ -1,5 +1,6 @@
 #include "tributary/loader.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -151,8 +152,9 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
   tx.exec_params("select pg_advisory_xact_lock($1, $2)", kDayLockClass,
                  static_cast<int>(day.time_since_epoch().count()));
   // Once the day is ours, waiting long on a row lock means something is wrong: give up and
-  // let the retry above run the day again.
-  tx.exec("set local lock_timeout = '30s'");
+  // let the retry above run the day again (TRIBUTARY_LOCK_TIMEOUT_MS, default 30 s).
+  tx.exec("set local lock_timeout = " +
+          std::to_string(std::max(1, settings.database.lock_timeout_ms)));  // milliseconds
   // The merge sorts the day by key; keep that sort in memory.
   tx.exec("set local work_mem = '64MB'");
   const auto previous = previous_load(tx, day_text);

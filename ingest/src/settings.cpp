@@ -178,6 +178,7 @@ const std::map<std::string, std::string>& setting_environment_names() {
       {"database.name", "POSTGRES_DB"},
       {"database.user", "POSTGRES_USER"},
       {"database.password", "POSTGRES_PASSWORD"},
+      {"database.lock_timeout_ms", "TRIBUTARY_LOCK_TIMEOUT_MS"},
       {"parallel", "TRIBUTARY_PARALLEL"},
       {"log_level", "TRIBUTARY_LOG_LEVEL"},
   };
@@ -266,6 +267,7 @@ Settings load_settings(const SettingsSources& sources) {
   if (const auto it = raw.find("database.password"); it != raw.end()) {
     s.database.password = it->second.text;
   }
+  take_int(raw, "database.lock_timeout_ms", 1, 3'600'000, s.database.lock_timeout_ms, errors);
   take_int(raw, "parallel", 1, 64, s.parallel, errors);
   take_string(raw, "log_level", s.log_level);
 

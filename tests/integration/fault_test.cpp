@@ -161,6 +161,50 @@ TEST(DatabaseFault, RestartMidBackfillFailsOnlyTheDayInFlightCleanlyAndARerunCom
   EXPECT_EQ(user_events_checksum(db), user_events_checksum(reference));
 }
 
+TEST(DatabaseFault, ARowLockHeldPastTheLockTimeoutIsRetriedAndTheDayLoads) {
+  const auto db = fresh_database();
+  DemoServer server(demo_server_options(fault_month()));
+  auto env = demo_env(db, server.url());
+  ASSERT_EQ(run_cli({"request-day", "2024-01-03"}, env).exit_code, 0);
+  const auto first_run = query_value(db, "select max(run_id) from public.user_events");
+
+  // Another session holds one of the day's rows, so a forced reload waits on it.
+  pqxx::connection holder_conn(db.connection_string());
+  pqxx::work holder(holder_conn);
+  holder.exec("select 1 from public.user_events where event_date = '2024-01-03' "
+              "order by device_id, event_time limit 1 for update");
+  env["TRIBUTARY_LOCK_TIMEOUT_MS"] = "300";
+  auto reload = spawn_cli({"request-day", "2024-01-03", "--force"}, env);
+
+  // Released only once the first attempt has timed out and a second one waits: the
+  // waiting transaction's start time changes.
+  const auto waiting_since = [&] {
+    return query_value(db, "select min(xact_start)::text from pg_stat_activity "
+                           "where application_name = 'tributary' and wait_event_type = 'Lock'");
+  };
+  std::string first_wait;
+  bool retried = false;
+  for (int i = 0; i < 600 && !retried; ++i) {
+    const auto since = waiting_since();
+    if (first_wait.empty()) {
+      first_wait = since;
+    } else if (!since.empty() && since != first_wait) {
+      retried = true;
+    }
+    if (!retried) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  holder.commit();
+  const auto result = reload->wait();
+  EXPECT_TRUE(retried) << "the reload never waited twice on the held row";
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.err, HasSubstr("lock timeout"));
+  EXPECT_THAT(result.err, HasSubstr("trying the day again"));
+  EXPECT_EQ(query_value(db, "select status from ingest.day_loads where day = '2024-01-03'"),
+            "loaded");
+  EXPECT_NE(query_value(db, "select min(run_id) from public.user_events"), first_run)
+      << "every row of the forced reload carries the new run";
+}
+
 TEST(DatabaseFault, DatabaseDownAtStartExitsWithCode4AtOnce) {
   DatabaseSettings down = cluster().settings_for("t_never_created");
   down.port = free_port();

@@ -18,6 +18,9 @@ struct DatabaseSettings {
   std::string user = "tributary";
   std::string password;  ///< from the environment or .env only; empty: libpq may use .pgpass
   int connect_timeout_seconds = 10;
+  /// How long a day's load waits for a row lock another session holds before the day is
+  /// rolled back and tried again (TRIBUTARY_LOCK_TIMEOUT_MS).
+  int lock_timeout_ms = 30'000;
 
   /// A libpq connection string, password included: pass it to libpq, never print it.
   std::string connection_string() const;
