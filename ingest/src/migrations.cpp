@@ -20,16 +20,15 @@ MigrationReport migrate(const DatabaseSettings& database) {
 
 namespace internal {
 
-MigrationReport migrate(pqxx::connection& connection, const std::string& where) {
-  auto* conn = &connection;
+MigrationReport migrate(pqxx::connection& conn, const std::string& where) {
   MigrationReport report;
   internal::translate_database_errors("applying migrations to " + where, [&] {
     {
-      pqxx::nontransaction lock(*conn);
+      pqxx::nontransaction lock(conn);
       lock.exec_params("select pg_advisory_lock($1)", kMigrationLockKey);
     }
     {
-      pqxx::work tx(*conn);
+      pqxx::work tx(conn);
       tx.exec("set local client_min_messages = warning");
       tx.exec("create schema if not exists ingest");
       tx.exec(
@@ -39,7 +38,7 @@ MigrationReport migrate(pqxx::connection& connection, const std::string& where) 
     }
     for (const auto& file : internal::embedded_migrations()) {
       const std::string name(file.name);
-      pqxx::work tx(*conn);
+      pqxx::work tx(conn);
       const auto found =
           tx.exec_params("select 1 from ingest.schema_migrations where name = $1", name);
       if (!found.empty()) {
@@ -52,7 +51,7 @@ MigrationReport migrate(pqxx::connection& connection, const std::string& where) 
       tx.commit();
       report.applied.push_back(name);
     }
-    pqxx::nontransaction unlock(*conn);
+    pqxx::nontransaction unlock(conn);
     unlock.exec_params("select pg_advisory_unlock($1)", kMigrationLockKey);
   });
   return report;

@@ -36,11 +36,12 @@ std::string definition_of(const ModelSpec& model) {
   return text;
 }
 
+// `definition` empty: definition_current is not asked for (an upstream model's state).
 std::optional<ModelState> read_state(pqxx::transaction_base& tx, const std::string& model,
                                      const std::string& definition) {
   const auto rows = tx.exec_params(
-      "select data_snapshot::text, sql_digest = md5($2), full_build_id, upstream_full_build_id, "
-      "row_count from ingest.model_state where model = $1",
+      "select data_snapshot::text, $2 <> '' and sql_digest = md5($2), full_build_id, "
+      "upstream_full_build_id, row_count from ingest.model_state where model = $1",
       model, definition);
   if (rows.empty()) return std::nullopt;
   ModelState state;

@@ -14,14 +14,13 @@ std::int64_t start_run(const DatabaseSettings& database, const std::string& comm
   return start_run(*conn, command, arguments_json);
 }
 
-std::int64_t start_run(pqxx::connection& connection, const std::string& command,
+std::int64_t start_run(pqxx::connection& conn, const std::string& command,
                        const std::string& arguments_json) {
-  auto* conn = &connection;
   std::int64_t id = 0;
   translate_database_errors("recording the run in ingest.runs", [&] {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
-    pqxx::work tx(*conn);
+    pqxx::work tx(conn);
     id = tx.exec_params1(
                "insert into ingest.runs (command, arguments, pid, hostname) "
                "values ($1, $2::jsonb, $3, $4) returning id",

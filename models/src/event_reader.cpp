@@ -19,6 +19,10 @@ using OrderedJson = nlohmann::ordered_json;
 using ObjectT = OrderedJson::object_t;
 using Type = Scalar::Type;
 
+// nlohmann's exception id for a number too large for a double: valid JSON, but its parser
+// stops there.
+constexpr int kNumberOverflow = 406;
+
 constexpr std::string_view kDataKey = "data";
 constexpr std::string_view kUserPropertiesKey = "user_properties";
 
@@ -305,7 +309,6 @@ void EventReader::finish() {
 
 bool EventReader::parse_error(std::size_t position, const std::string& /*last_token*/,
                               const nlohmann::detail::exception& error) {
-  constexpr int kNumberOverflow = 406;  // valid JSON, only too large for a double
   if (error.id == kNumberOverflow) {
     stopped_at_overflow_ = true;
     if (mode_ == Mode::kCapture) {
@@ -392,7 +395,6 @@ class SyntaxCheck final : public nlohmann::json_sax<Json> {
 }  // namespace
 
 std::optional<ReadResult> syntax_error_past_overflows(std::string_view text) {
-  constexpr int kNumberOverflow = 406;
   std::string copy(text);
   // Each pass replaces the number nlohmann gave up on (it ends where the error is reported)
   // by `0`, which keeps the text's structure, and reads on.
