@@ -19,6 +19,7 @@
 #include "api_transfer.hpp"
 #include "backoff.hpp"
 #include "curl_handle.hpp"
+#include "secret_scrub.hpp"
 #include "tributary/error.hpp"
 #include "tributary/models/payload_parser.hpp"
 
@@ -39,7 +40,35 @@ struct Transient {
   std::string reason;
   int status = 0;
   std::optional<milliseconds> wait;  // asked for by Retry-After
+  // A complete, well-framed answer (a 429 or 5xx) leaves the kept-alive connection clean;
+  // any other failure may leave bytes of a bad answer on it.
+  bool connection_clean = false;
 };
+
+// Whether the query of `url` has a `date` parameter (`date=...`, or a bare `date`).
+bool has_date_parameter(std::string_view url) {
+  const auto question = url.find('?');
+  if (question == std::string_view::npos) return false;
+  std::string_view query = url.substr(question + 1);
+  query = query.substr(0, query.find('#'));
+  while (true) {
+    const auto amp = query.find('&');
+    const auto name = query.substr(0, std::min(amp, query.find('=')));
+    if (name.size() == 4 && starts_with_ci(name, "date")) return true;
+    if (amp == std::string_view::npos) return false;
+    query.remove_prefix(amp + 1);
+  }
+}
+
+// Whether an HTTP proxy from the environment would carry a plain-http request: libcurl reads
+// `http_proxy` (lower case only, for http) and `all_proxy` / `ALL_PROXY`.
+bool http_proxy_in_environment() {
+  for (const char* name : {"http_proxy", "all_proxy", "ALL_PROXY"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -61,6 +90,11 @@ std::vector<std::string> ApiOptions::validate() const {
     errors.emplace_back("API_URL contains a space or control character");
   }
   if (url.find('#') != std::string::npos) errors.emplace_back("API_URL must not contain '#'");
+  if (has_date_parameter(url)) {
+    errors.emplace_back(
+        "API_URL must not carry a date parameter (tributary appends ?date=YYYY-MM-DD for each "
+        "day itself; got " + redact_url(url) + ")");
+  }
   if (has_control(token))
     errors.emplace_back("API_TOKEN contains a line break or control character");
   if (max_attempts < 1) errors.emplace_back("api.max_attempts must be at least 1");
@@ -69,8 +103,13 @@ std::vector<std::string> ApiOptions::validate() const {
   if (retry_after_cap.count() < 0)
     errors.emplace_back("api.retry_after_cap_ms must not be negative");
   if (connect_timeout.count() <= 0) errors.emplace_back("api.connect_timeout_ms must be positive");
-  if (low_speed_limit < 1) errors.emplace_back("api.low_speed_limit must be at least 1 byte/s");
+  if (low_speed_limit < 1) {
+    errors.emplace_back("api.min_bytes_per_second must be at least 1 byte/s");
+  }
   if (low_speed_time.count() < 1) errors.emplace_back("api.stall_seconds must be at least 1");
+  if (attempt_timeout.count() < 1) {
+    errors.emplace_back("api.attempt_timeout_seconds must be at least 1");
+  }
   if (max_body_bytes == 0) errors.emplace_back("api.max_body_bytes must be at least 1");
   return errors;
 }
@@ -114,7 +153,32 @@ struct ApiClient::Impl {
 
   explicit Impl(ApiOptions opts) : options(std::move(opts)) {
     rng.seed(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}());
-    CURL* h = curl.get();
+    configure(curl.get());
+    if (options.insecure_skip_tls_verify) {
+      spdlog::warn(
+          "TLS certificate verification is OFF for {} (insecure_skip_tls_verify): anyone on the "
+          "network path can read API_TOKEN and alter the data. Never use this outside a test.",
+          redact_url(options.url));
+    }
+    if (!options.token.empty() && starts_with_ci(options.url, "http://") &&
+        http_proxy_in_environment()) {
+      spdlog::warn(
+          "{} is plain http and an HTTP proxy is set in the environment (http_proxy / "
+          "all_proxy): API_TOKEN travels to the proxy in the clear. Use https, or set no_proxy "
+          "for this host.",
+          redact_url(options.url));
+    }
+  }
+
+  /// A new handle, so the next request opens a new connection: after a failed attempt the
+  /// kept-alive one may hold the rest of a bad answer.
+  void fresh_connection() {
+    internal::CurlEasy replacement;
+    configure(replacement.get());
+    curl = std::move(replacement);
+  }
+
+  void configure(CURL* h) {
     set_option(h, CURLOPT_NOSIGNAL, "CURLOPT_NOSIGNAL", 1L);  // safe in threads
     set_option(h, CURLOPT_ERRORBUFFER, "CURLOPT_ERRORBUFFER", error_buffer.data());
     set_option(h, CURLOPT_USERAGENT, "CURLOPT_USERAGENT", kUserAgent);
@@ -134,6 +198,11 @@ struct ApiClient::Impl {
     set_option(h, CURLOPT_LOW_SPEED_LIMIT, "CURLOPT_LOW_SPEED_LIMIT", options.low_speed_limit);
     set_option(h, CURLOPT_LOW_SPEED_TIME, "CURLOPT_LOW_SPEED_TIME",
                static_cast<long>(options.low_speed_time.count()));
+    // However slowly but steadily a body trickles in, one attempt ends at this deadline.
+    set_option(h, CURLOPT_TIMEOUT_MS, "CURLOPT_TIMEOUT_MS",
+               static_cast<long>(std::min<std::int64_t>(
+                   std::chrono::duration_cast<milliseconds>(options.attempt_timeout).count(),
+                   std::numeric_limits<long>::max())));
     const auto max_file =
         std::min<std::uint64_t>(options.max_body_bytes, std::numeric_limits<curl_off_t>::max());
     set_option(h, CURLOPT_MAXFILESIZE_LARGE, "CURLOPT_MAXFILESIZE_LARGE",
@@ -143,23 +212,13 @@ struct ApiClient::Impl {
     set_option(h, CURLOPT_SSL_VERIFYHOST, "CURLOPT_SSL_VERIFYHOST", verify ? 2L : 0L);
     set_option(h, CURLOPT_WRITEFUNCTION, "CURLOPT_WRITEFUNCTION", &internal::on_body);
     set_option(h, CURLOPT_HEADERFUNCTION, "CURLOPT_HEADERFUNCTION", &internal::on_header);
-    if (!verify) {
-      spdlog::warn(
-          "TLS certificate verification is OFF for {} (insecure_skip_tls_verify): anyone on the "
-          "network path can read API_TOKEN and alter the data. Never use this outside a test.",
-          redact_url(options.url));
-    }
   }
 
-  /// Any text that leaves the client: the token can never be in it.
+  /// Any text that leaves the client: neither the token nor a long piece of it (plain,
+  /// percent-encoded or in another case) can be in it. Server text is scrubbed before it is
+  /// cut to length, so no prefix of an echoed token survives the cut.
   std::string scrub(std::string text) const {
-    // A token this short is no secret, and replacing it would garble every message.
-    if (options.token.size() < 4) return text;
-    for (auto at = text.find(options.token); at != std::string::npos;
-         at = text.find(options.token, at)) {
-      text.replace(at, options.token.size(), "[redacted]");
-    }
-    return text;
+    return internal::scrub_secret(std::move(text), options.token);
   }
 
   std::string day_url(const std::string& day) const {
@@ -171,7 +230,27 @@ struct ApiClient::Impl {
   std::variant<DayFetch, Transient> attempt(const std::string& day, const std::string& url,
                                             DayConsumer& consumer,
                                             const std::optional<std::string>& etag);
+  std::string curl_failure(CURLcode code, const internal::Transfer& transfer) const;
 };
+
+// What went wrong in libcurl's words, with what it means here where libcurl's is misleading.
+std::string ApiClient::Impl::curl_failure(CURLcode code, const internal::Transfer& transfer) const {
+  std::string reason = std::string(curl_easy_strerror(code)) + " (curl " +
+                       std::to_string(static_cast<int>(code)) + ")";
+  if (error_buffer[0] != '\0') reason += ": " + std::string(error_buffer.data());
+  if (code == CURLE_OUT_OF_MEMORY && !transfer.headers_complete) {
+    // libcurl refuses a header line or block over CURL_MAX_HTTP_HEADER (100 KB) this way.
+    return "the server sent response headers larger than libcurl accepts (100 KB) [" + reason +
+           "]";
+  }
+  if (code == CURLE_OPERATION_TIMEDOUT && transfer.status != 0) {
+    reason += " (each attempt ends after " + std::to_string(options.attempt_timeout.count()) +
+              " s, api.attempt_timeout_seconds, or when the body averages under " +
+              std::to_string(options.low_speed_limit) + " bytes/s for " +
+              std::to_string(options.low_speed_time.count()) + " s)";
+  }
+  return reason;
+}
 
 std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& day,
                                                            const std::string& url,
@@ -205,30 +284,42 @@ std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& da
         status);
   }
   if (code != CURLE_OK) {
-    std::string reason = std::string(curl_easy_strerror(code)) + " (curl " +
-                         std::to_string(static_cast<int>(code)) + ")";
-    if (error_buffer[0] != '\0') reason += ": " + std::string(error_buffer.data());
+    const std::string reason = curl_failure(code, transfer);
     if (internal::is_transient(code)) return Transient{reason, status, {}};
     throw ApiError(scrub("could not fetch " + where + ": " + reason + "; not retried"), status);
   }
 
   DayFetch fetch;
   fetch.status = status;
-  fetch.etag = transfer.etag;
   fetch.body_bytes = transfer.body_bytes;
+  if (transfer.etag && internal::contains_secret(*transfer.etag, options.token)) {
+    // Stored in ingest.day_loads and sent back in If-None-Match: a token must go in neither.
+    spdlog::warn("{}: the server's ETag contains API_TOKEN; it is neither stored nor sent back",
+                 where);
+  } else {
+    fetch.etag = transfer.etag;
+  }
   if (status == 304) {
+    // Only an answer to our If-None-Match means "unchanged"; a bare 304 to a request that
+    // sent none (first load, --force, --mirror) says nothing about the day.
+    if (!etag) {
+      return Transient{"HTTP 304 Not Modified to a request that sent no If-None-Match", status,
+                       {}};
+    }
     fetch.outcome = FetchOutcome::NotModified;
     if (!fetch.etag) fetch.etag = etag;  // the answer confirms the ETag we sent
     return fetch;
   }
+  // Server text, scrubbed whole before anything cuts it to length.
+  const std::string body_text = scrub(transfer.buffer);
   if (status == 401 || status == 403) {
     const std::string base = redact_url(options.url);
-    throw AuthError(
-        scrub(options.token.empty()
-                  ? "API_TOKEN is not set and " + base + " requires it (" + std::to_string(status) +
-                        ", fetching " + day + "); set API_TOKEN in .env"
-                  : "API_TOKEN was rejected by " + base + " (" + std::to_string(status) +
-                        ", fetching " + day + "); set API_TOKEN in .env"));
+    const std::string said = internal::printable(scrub(internal::detail_of(transfer.buffer)));
+    throw AuthError(scrub(
+        (options.token.empty() ? "API_TOKEN is not set and " + base + " requires it ("
+                               : "API_TOKEN was rejected by " + base + " (") +
+        std::to_string(status) + ", fetching " + day + (said.empty() ? "" : ": " + said) +
+        "); set API_TOKEN in .env"));
   }
   if (status == 200 && transfer.mode == Transfer::Mode::Streaming) {
     try {
@@ -238,7 +329,7 @@ std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& da
     }
     return fetch;
   }
-  fetch.detail = internal::detail_of(transfer.buffer);
+  fetch.detail = scrub(internal::detail_of(transfer.buffer));
   if ((status == 200 || (status >= 400 && status < 500)) &&
       fetch.detail.rfind("No event found", 0) == 0) {
     fetch.outcome = FetchOutcome::Empty;
@@ -246,7 +337,7 @@ std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& da
   }
   const std::string detail = internal::printable(fetch.detail);
   if (status == 200) {
-    const std::string_view body = trim(transfer.buffer);
+    const std::string_view body = trim(body_text);
     return Transient{body.empty() ? std::string("HTTP 200 with an empty body")
                                   : "HTTP 200 body is not a JSON array (starts with '" +
                                         internal::printable(body.substr(0, 40)) + "')",
@@ -260,7 +351,7 @@ std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& da
                                          options.retry_after_cap);
     }
     return Transient{"HTTP " + std::to_string(status) + (detail.empty() ? "" : ": " + detail),
-                     status, wait};
+                     status, wait, /*connection_clean=*/true};
   }
   if (status >= 300 && status < 400) {
     throw ApiError(
@@ -272,7 +363,7 @@ std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& da
   if (status >= 400 && status < 500) {
     throw ApiError(
         scrub("the API refused the request for " + where + " (HTTP " + std::to_string(status) +
-              "): " + (detail.empty() ? internal::printable(trim(transfer.buffer)) : detail) +
+              "): " + (detail.empty() ? internal::printable(trim(body_text)) : detail) +
               (status == 404 && detail.empty() ? "; is API_URL right?" : "") + "; not retried"),
         status);
   }
@@ -287,10 +378,14 @@ DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
   const std::string url = day_url(day_text);
   internal::CurlHeaders headers;
   if (!options.token.empty()) headers.append("api-token: " + options.token);
-  // An ETag that could split the header is not sent (the server then answers in full).
-  if (etag && std::none_of(etag->begin(), etag->end(), [](char c) {
+  // An ETag that could split the header, or that holds the token, is not sent (the server
+  // then answers in full).
+  std::optional<std::string> sent_etag;
+  if (etag && !internal::contains_secret(*etag, options.token) &&
+      std::none_of(etag->begin(), etag->end(), [](char c) {
         return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
       })) {
+    sent_etag = etag;
     headers.append("If-None-Match: " + *etag);
   }
   headers.append("Accept: application/json");
@@ -305,12 +400,24 @@ DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
 
   Transient last;
   for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
-    auto result = this->attempt(day_text, url, consumer, etag);
+    std::variant<DayFetch, Transient> result;
+    try {
+      result = this->attempt(day_text, url, consumer, sent_etag);
+    } catch (const ApiError& e) {
+      throw ApiError(e.what(), e.status(), attempt);  // not retried: say after how many
+    }
     if (auto* done = std::get_if<DayFetch>(&result)) {
       done->attempts = attempt;
       return std::move(*done);
     }
     last = std::get<Transient>(std::move(result));
+    if (!last.connection_clean) {
+      // The next request, of this day or the next, must not read what is left of this answer.
+      fresh_connection();
+      set_option(curl.get(), CURLOPT_URL, "CURLOPT_URL", url.c_str());
+      set_option(curl.get(), CURLOPT_HTTPHEADER, "CURLOPT_HTTPHEADER", headers.get());
+      forget.h = curl.get();
+    }
     if (attempt == options.max_attempts) break;
     const milliseconds wait = last.wait ? *last.wait
                                         : internal::backoff_delay(attempt, options.backoff_base,
@@ -324,7 +431,7 @@ DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
                        ": gave up after " + std::to_string(options.max_attempts) +
                        (options.max_attempts == 1 ? " attempt" : " attempts") +
                        "; last error: " + last.reason),
-                 last.status);
+                 last.status, options.max_attempts);
 }
 
 namespace {

@@ -68,10 +68,10 @@ void Transfer::decide() {
   if (seen.substr(0, kBom.size()) == kBom) seen.remove_prefix(kBom.size());
   const auto first = seen.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) {
-    if (buffer.size() > kBufferedBodyLimit) {  // only whitespace so far, and far too much
-      mode = Mode::Buffered;
-      buffer.resize(kBufferedBodyLimit);
-    }
+    // Only whitespace so far, which any amount of is allowed before the array (the parser
+    // and `validate` accept it): keep the BOM, if any, and one space standing for the rest,
+    // so a BOM arriving later is still seen as out of place.
+    if (buffer.size() > 4096) buffer.resize(buffer.size() - seen.size() + 1);
     return;
   }
   if (seen[first] == '[') {
@@ -95,8 +95,14 @@ void Transfer::take_header(std::string_view line) {
     etag.reset();
     retry_after.reset();
     location.reset();
+    headers_complete = false;
     return;
   }
+  if (line.empty()) {
+    headers_complete = true;
+    return;
+  }
+  if (headers_complete) return;  // a trailer
   const auto colon = line.find(':');
   if (colon == std::string_view::npos) return;
   const auto name = line.substr(0, colon);
@@ -154,6 +160,9 @@ bool is_transient(CURLcode code) {
     case CURLE_BAD_CONTENT_ENCODING:
     case CURLE_HTTP2_STREAM:
     case CURLE_HTTP3:
+    // API_URL is checked to be http(s) before any request, so this only comes from a garbled
+    // answer ("Received HTTP/0.9 when not allowed": bytes left over from the previous one).
+    case CURLE_UNSUPPORTED_PROTOCOL:
       return true;
     default:
       return false;

@@ -29,6 +29,9 @@ struct Transfer {
   DayConsumer* consumer = nullptr;
   std::uint64_t max_body_bytes = 0;
   int status = 0;  ///< of the answer whose headers came last
+  /// The blank line after the headers was seen: later lines are chunked trailers, which
+  /// never override a header.
+  bool headers_complete = false;
   std::optional<std::string> etag;
   std::optional<std::string> retry_after;
   std::optional<std::string> location;

@@ -39,6 +39,12 @@ bool retryable(const std::exception& e) {
   return false;
 }
 
+// A `--mirror` that would delete too much of a day: the day fails, nothing is deleted.
+class MirrorRefused : public Error {
+ public:
+  using Error::Error;
+};
+
 struct PreviousLoad {
   std::string status;
   std::optional<std::string> digest;
@@ -95,6 +101,8 @@ struct DayLoader::Impl {
 
   DayResult load(date::sys_days day, const LoadOptions& options);
   void record_unchanged(const std::string& day, const std::optional<std::string>& etag);
+  void refuse_large_mirror(const std::string& day, std::uint64_t deleted, std::uint64_t before,
+                           const DayFetch& fetch);
   void record_failure(const std::string& day, const DayResult& result);
 
   Settings settings;
@@ -129,6 +137,7 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
     result.day = day;
     result.status = DayStatus::Failed;
     result.error = e.what();
+    if (const auto* api = dynamic_cast<const ApiError*>(&e)) result.attempts = api->attempts();
     const bool connection_lost = !impl_->conn || !impl_->conn->is_open();
     if (connection_lost) {
       result.error = "lost the database connection to " + impl_->settings.database.describe() +
@@ -163,15 +172,13 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
   const bool may_skip = !options.force && !options.mirror;
   if (previous && previous->status == "loaded" && may_skip) etag = previous->etag;
 
-  internal::StagingConsumer staging(tx);
-  DayFetch fetch;
-  try {
-    fetch = client.fetch_day(day, staging, etag);
-  } catch (const ApiError& e) {
-    result.error = e.what();
-    throw;
-  }
+  internal::StagingConsumer staging(tx, day);
+  const DayFetch fetch = client.fetch_day(day, staging, etag);
   result.attempts = fetch.attempts;
+  // A failed attempt may have staged part of a body before the final answer came empty.
+  if (fetch.outcome != FetchOutcome::Events) {
+    tx.exec(std::string("truncate ") + internal::kStageTable);
+  }
   result.payload_bytes = fetch.body_bytes;
 
   if (fetch.outcome == FetchOutcome::NotModified ||
@@ -183,6 +190,13 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
     return result;
   }
 
+  // The guard of --mirror compares what it deletes with what the day held before.
+  std::uint64_t rows_before = 0;
+  if (options.mirror && !options.force) {
+    rows_before = tx.exec_params1("select count(*) from public.user_events where event_date = $1",
+                                  day_text)[0]
+                      .as<std::uint64_t>();
+  }
   std::string digest;
   if (fetch.outcome == FetchOutcome::Events) {
     const auto& summary = staging.summary();
@@ -195,10 +209,19 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
     result.events_loaded = counts[0].as<std::uint64_t>();
     result.events_duplicate = summary.accepted - result.events_loaded;
     result.rows_written = counts[1].as<std::uint64_t>();
+    result.events_other_day = staging.other_day_events();
+    if (summary.accepted > 0 && result.events_other_day * 2 > summary.accepted) {
+      result.warning = std::to_string(result.events_other_day) + " of " +
+                       std::to_string(summary.accepted) +
+                       " valid events are dated another day than " + day_text +
+                       ": the request and the data disagree (is API_URL right?)";
+    }
   }
   if (options.mirror) {
     static const std::string mirror = internal::mirror_delete_sql();
-    result.rows_written += tx.exec_params(mirror, day_text).affected_rows();
+    const auto deleted = tx.exec_params(mirror, day_text).affected_rows();
+    result.rows_written += deleted;
+    if (!options.force) refuse_large_mirror(day_text, deleted, rows_before, fetch);
   }
   tx.exec_params("delete from ingest.rejected_events where day = $1", day_text);
   tx.exec_params(std::string("insert into ingest.rejected_events (run_id, day, position, reason, "
@@ -224,6 +247,23 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
       fetch.etag, fetch.attempts, run_id);
   tx.commit();
   return result;
+}
+
+// Like rsync's --max-delete: a mirror deleting more than the allowed share of the rows the
+// day held throws, so the day rolls back and nothing is deleted.
+void DayLoader::Impl::refuse_large_mirror(const std::string& day, std::uint64_t deleted,
+                                          std::uint64_t before, const DayFetch& fetch) {
+  if (deleted == 0 || before == 0) return;
+  const auto percent = static_cast<std::uint64_t>(settings.mirror_max_delete_percent);
+  if (deleted * 100 <= percent * before) return;
+  const std::string answer = fetch.outcome == FetchOutcome::Empty
+                                 ? "the API answered that it has no events for the day"
+                                 : "the API returned only part of the rows";
+  throw MirrorRefused(
+      "--mirror would delete " + std::to_string(deleted) + " of the " + std::to_string(before) +
+      " rows of " + day + " (" + std::to_string(deleted * 100 / before) +
+      "%, more than TRIBUTARY_MIRROR_MAX_DELETE_PERCENT=" + std::to_string(percent) + "%): " +
+      answer + "; nothing deleted. If the API is right, run again with --mirror --force");
 }
 
 void DayLoader::Impl::record_unchanged(const std::string& day,

@@ -122,7 +122,10 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
     }
   }
   internal::finish_run(settings.database, result.run_id, result, error);
-  if (stop) std::rethrow_exception(stop);
+  if (stop) {
+    if (options.on_stopped) options.on_stopped(result, error);
+    std::rethrow_exception(stop);
+  }
   return result;
 }
 

@@ -170,6 +170,8 @@ const std::map<std::string, std::string>& setting_environment_names() {
       {"api.backoff_base_ms", "TRIBUTARY_BACKOFF_BASE_MS"},
       {"api.connect_timeout_ms", "TRIBUTARY_CONNECT_TIMEOUT_MS"},
       {"api.stall_seconds", "TRIBUTARY_STALL_SECONDS"},
+      {"api.min_bytes_per_second", "TRIBUTARY_MIN_BYTES_PER_SECOND"},
+      {"api.attempt_timeout_seconds", "TRIBUTARY_ATTEMPT_TIMEOUT_SECONDS"},
       {"api.max_body_bytes", "TRIBUTARY_MAX_BODY_BYTES"},
       {"api.insecure_skip_tls_verify", "TRIBUTARY_INSECURE_SKIP_TLS_VERIFY"},
       {"database.url", "DATABASE_URL"},
@@ -180,6 +182,7 @@ const std::map<std::string, std::string>& setting_environment_names() {
       {"database.password", "POSTGRES_PASSWORD"},
       {"database.lock_timeout_ms", "TRIBUTARY_LOCK_TIMEOUT_MS"},
       {"parallel", "TRIBUTARY_PARALLEL"},
+      {"mirror_max_delete_percent", "TRIBUTARY_MIRROR_MAX_DELETE_PERCENT"},
       {"log_level", "TRIBUTARY_LOG_LEVEL"},
   };
   return names;
@@ -255,6 +258,10 @@ Settings load_settings(const SettingsSources& sources) {
   long long stall_s = s.api.low_speed_time.count();
   take_int(raw, "api.stall_seconds", 1LL, 3600LL, stall_s, errors);
   s.api.low_speed_time = std::chrono::seconds(stall_s);
+  take_int(raw, "api.min_bytes_per_second", 1L, 1L << 30, s.api.low_speed_limit, errors);
+  long long attempt_s = s.api.attempt_timeout.count();
+  take_int(raw, "api.attempt_timeout_seconds", 1LL, 7LL * 24 * 3600, attempt_s, errors);
+  s.api.attempt_timeout = std::chrono::seconds(attempt_s);
   take_int(raw, "api.max_body_bytes", std::uint64_t{1024}, std::uint64_t{1} << 40,
            s.api.max_body_bytes, errors);
   take_bool(raw, "api.insecure_skip_tls_verify", s.api.insecure_skip_tls_verify, errors);
@@ -269,6 +276,7 @@ Settings load_settings(const SettingsSources& sources) {
   }
   take_int(raw, "database.lock_timeout_ms", 1, 3'600'000, s.database.lock_timeout_ms, errors);
   take_int(raw, "parallel", 1, 64, s.parallel, errors);
+  take_int(raw, "mirror_max_delete_percent", 0, 100, s.mirror_max_delete_percent, errors);
   take_string(raw, "log_level", s.log_level);
 
   if (!errors.empty()) {

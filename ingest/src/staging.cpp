@@ -34,7 +34,8 @@ std::string stage_table_ddl() {
          " add column if not exists raw_json text";
 }
 
-StagingConsumer::StagingConsumer(pqxx::transaction_base& tx) : tx_(tx) {
+StagingConsumer::StagingConsumer(pqxx::transaction_base& tx, date::sys_days day)
+    : tx_(tx), day_(day) {
   buffer_.reserve(kBatchBytes + (64 << 10));
 }
 
@@ -53,6 +54,7 @@ void StagingConsumer::begin_attempt() {
   parser_ = std::make_unique<models::PayloadParser>(static_cast<models::EventSink&>(*this));
   digest_.reset();
   summary_ = {};
+  other_day_ = 0;
   buffer_.clear();
 }
 
@@ -68,6 +70,7 @@ void StagingConsumer::finish() {
 }
 
 void StagingConsumer::on_event(models::UserEvent&& event, std::size_t position) {
+  if (event.event_date != day_) ++other_day_;
   models::append_copy_fields(event, buffer_);
   buffer_.push_back('\t');
   append_position(position, buffer_);

@@ -104,6 +104,12 @@ TEST_F(RetryAfter, CapsAFarDate) {
   EXPECT_EQ(parse_retry_after("Thu, 22 Oct 2015 07:28:00 GMT", now_, cap_), cap_);
 }
 
+// Issue 9.10: a date after 2262 overflowed the nanosecond clock and gave no wait at all.
+TEST_F(RetryAfter, CapsADateBeyondTheNanosecondClock) {
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now_, cap_), cap_);
+  EXPECT_EQ(parse_retry_after("Sat, 01 Jan 2300 00:00:00 GMT", now_, cap_), cap_);
+}
+
 TEST_F(RetryAfter, RejectsWhatIsNeitherSecondsNorADate) {
   EXPECT_EQ(parse_retry_after("", now_, cap_), std::nullopt);
   EXPECT_EQ(parse_retry_after("soon", now_, cap_), std::nullopt);

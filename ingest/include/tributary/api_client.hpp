@@ -15,14 +15,16 @@ namespace tributary {
 /// How the client talks to the events API. Plain values with defaults.
 struct ApiOptions {
   std::string url;    ///< base URL, e.g. http://127.0.0.1:8085/events; `?date=` is appended
+                      ///< (so the URL must not carry a `date` parameter of its own)
   std::string token;  ///< sent as the `api-token` header; never logged
   int max_attempts = 5;                                    ///< per day, first try included
   std::chrono::milliseconds backoff_base{500};             ///< first retry waits up to this
   std::chrono::milliseconds backoff_cap{30'000};           ///< no wait is longer
   std::chrono::milliseconds retry_after_cap{120'000};      ///< a longer Retry-After is cut to this
   std::chrono::milliseconds connect_timeout{10'000};
-  long low_speed_limit = 1;                                ///< bytes/s below which the body stalls
+  long low_speed_limit = 1024;  ///< bytes/s below which the body is too slow ...
   std::chrono::seconds low_speed_time{30};                 ///< ... for this long: the attempt fails
+  std::chrono::seconds attempt_timeout{3600};  ///< no attempt lasts longer, however it trickles
   std::uint64_t max_body_bytes = 4ULL << 30;               ///< larger bodies fail the day
   bool insecure_skip_tls_verify = false;                   ///< loudly logged when true
   std::uint64_t jitter_seed = 0;                           ///< 0: seeded from the clock
@@ -49,7 +51,8 @@ class DayConsumer {
 enum class FetchOutcome {
   Events,       ///< 200 with a JSON array, streamed to the consumer
   Empty,        ///< `{"detail":"No event found for date"}`
-  NotModified,  ///< 304 to If-None-Match
+  NotModified,  ///< 304 to the If-None-Match this request sent (a 304 to a request without
+                ///< one is a transient error, never "unchanged")
 };
 
 /// The value of one successful `fetch_day`.

@@ -30,9 +30,13 @@ struct DayResult {
   std::uint64_t events_rejected = 0;   ///< elements that broke a rule
   std::uint64_t events_duplicate = 0;  ///< valid events whose key repeated within the day
   std::uint64_t rows_written = 0;      ///< rows of user_events inserted or changed
+  /// Valid events whose event_date is another day than the one requested. Most of a
+  /// payload dated otherwise means the request and the data disagree (see `warning`).
+  std::uint64_t events_other_day = 0;
   int attempts = 0;                    ///< HTTP requests made
   std::uint64_t payload_bytes = 0;
   std::string error;                   ///< why it failed (no secrets)
+  std::string warning;                 ///< loaded, but something is off (no secrets)
   std::chrono::milliseconds duration{0};
 };
 

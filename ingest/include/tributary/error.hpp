@@ -21,13 +21,18 @@ class AuthError : public Error {
 /// The API could not deliver a day: retries exhausted, or a request the server calls wrong.
 class ApiError : public Error {
  public:
-  /// `status` is the last HTTP status, or 0 when no answer came (reset, timeout, ...).
-  ApiError(const std::string& message, int status) : Error(message), status_(status) {}
+  /// `status` is the last HTTP status, or 0 when no answer came (reset, timeout, ...);
+  /// `attempts` the requests made for the day before giving up.
+  ApiError(const std::string& message, int status, int attempts = 1)
+      : Error(message), status_(status), attempts_(attempts) {}
   /// The last HTTP status, or 0 when no answer came.
   int status() const noexcept { return status_; }
+  /// Requests made for the day, the failed last one included.
+  int attempts() const noexcept { return attempts_; }
 
  private:
   int status_;
+  int attempts_;
 };
 
 /// The database failed or could not be reached; carries the SQLSTATE when there is one.

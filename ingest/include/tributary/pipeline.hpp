@@ -19,6 +19,9 @@ struct RunOptions {
   bool missing_only = false;  ///< skip days already `loaded` or `empty`
   /// Called (from a worker thread, serialised) after each day, with days done and total.
   std::function<void(const DayResult&, std::size_t done, std::size_t total)> on_day;
+  /// Called once when the run stops early (a refused token, a lost database), with the days
+  /// finished so far and the reason, just before load_days throws it.
+  std::function<void(const RunResult& so_far, const std::string& reason)> on_stopped;
 };
 
 /// Loads `days` with `parallel` in flight, each in its own transaction; a failed day does not

@@ -33,6 +33,10 @@ struct Settings {
   ApiOptions api;
   DatabaseSettings database;
   int parallel = 4;             ///< days in flight (TRIBUTARY_PARALLEL)
+  /// `--mirror` refuses a day (unless `--force`) when it would delete more than this share
+  /// of the day's rows (TRIBUTARY_MIRROR_MAX_DELETE_PERCENT): one empty answer from a
+  /// glitching API must not empty the day.
+  int mirror_max_delete_percent = 50;
   std::string log_level = "info";
   std::string profile;          ///< the YAML profile in use, empty for none
 

@@ -49,6 +49,9 @@ void print_run_report(const RunResult& run) {
     if (day.status == DayStatus::Failed) {
       std::cout << "  failed " << format_day(day.day) << ": " << day.error << '\n';
     }
+    if (!day.warning.empty()) {
+      std::cout << "  WARNING " << format_day(day.day) << ": " << day.warning << '\n';
+    }
   }
   std::cout.flush();
 }
@@ -61,11 +64,13 @@ std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress(st
     *events += day.events_received;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!terminal) {
-      spdlog::info("{} {}: {} events, {} rejected, {} duplicate, {} rows written, {} attempt(s), "
-                   "{} ms{}{}",
+      spdlog::log(day.warning.empty() ? spdlog::level::info : spdlog::level::warn,
+                  "{} {}: {} events, {} rejected, {} duplicate, {} rows written, {} attempt(s), "
+                   "{} ms{}{}{}{}",
                    format_day(day.day), to_string(day.status), day.events_received,
                    day.events_rejected, day.events_duplicate, day.rows_written, day.attempts,
-                   day.duration.count(), day.error.empty() ? "" : ": ", day.error);
+                   day.duration.count(), day.error.empty() ? "" : ": ", day.error,
+                   day.warning.empty() ? "" : "; WARNING: ", day.warning);
       return;
     }
     constexpr int kWidth = 30;

@@ -24,6 +24,12 @@ void add_load_flags(CLI::App* app, LoadArgs& args) {
                 "make the day identical to the API: delete its rows that the API no longer returns");
 }
 
+// A run stopped early (exit 3 or 4) still reports the days it finished; main prints why.
+void report_stopped_run(const RunResult& so_far, const std::string&) {
+  std::cout << "run stopped early:\n";
+  print_run_report(so_far);
+}
+
 ExitCode finish(const RunResult& run) {
   print_run_report(run);
   return run.ok() ? ExitCode::Success : ExitCode::PartialFailure;
@@ -54,6 +60,7 @@ Command add_request_day_command(CLI::App& parent, const GlobalOptions& global) {
                    RunOptions options;
                    options.load = {args->force, args->mirror};
                    options.on_day = make_progress(1);
+                   options.on_stopped = report_stopped_run;
                    return finish(request_day(settings, day, options));
                  }};
 }
@@ -78,6 +85,7 @@ Command add_backfill_month_command(CLI::App& parent, const GlobalOptions& global
                    options.load = {args->force, args->mirror};
                    options.missing_only = args->missing_only;
                    options.on_day = make_progress(days.size());
+                   options.on_stopped = report_stopped_run;
                    const auto run = backfill_month(settings, month, options);
                    auto code = finish(run);
                    if (!args->no_models) {

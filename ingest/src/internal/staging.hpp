@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,7 +27,8 @@ std::string stage_table_ddl();
 /// A retried request truncates the table and starts over, so nothing counts twice.
 class StagingConsumer final : public DayConsumer, private models::EventSink {
  public:
-  explicit StagingConsumer(pqxx::transaction_base& tx);
+  /// `day` is the day requested, to count the events dated otherwise.
+  StagingConsumer(pqxx::transaction_base& tx, date::sys_days day);
   ~StagingConsumer() override;
 
   void begin_attempt() override;
@@ -37,6 +39,8 @@ class StagingConsumer final : public DayConsumer, private models::EventSink {
   const models::PayloadSummary& summary() const noexcept { return summary_; }
   /// Digest of the last complete payload's bytes.
   std::string digest() const { return digest_.hex(); }
+  /// Valid events of the last payload whose event_date is not the day requested.
+  std::uint64_t other_day_events() const noexcept { return other_day_; }
 
  private:
   void on_event(models::UserEvent&& event, std::size_t position) override;
@@ -45,6 +49,8 @@ class StagingConsumer final : public DayConsumer, private models::EventSink {
   void close_stream();
 
   pqxx::transaction_base& tx_;
+  date::sys_days day_;
+  std::uint64_t other_day_ = 0;
   std::unique_ptr<pqxx::tablewriter> stream_;
   std::unique_ptr<models::PayloadParser> parser_;
   models::PayloadDigest digest_;
