@@ -8,6 +8,8 @@
 #include <string>
 #include <thread>
 
+#include <stdlib.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -207,6 +209,16 @@ TEST(ApiOptionsDefaults, HaveARealisticMinimumThroughputAndADeadline) {
   const ApiOptions defaults;
   EXPECT_GE(defaults.low_speed_limit, 1024);  // 1 byte/s let a 4 byte/s trickle run for days
   EXPECT_LE(defaults.attempt_timeout, std::chrono::hours(2));
+}
+
+// Item 7: libcurl sends the token to an HTTP proxy in the clear when the API is plain http.
+TEST_F(ApiClientTest, WarnsWhenAPlainHttpApiGoesThroughAProxy) {
+  ::setenv("http_proxy", "http://127.0.0.1:9", 1);
+  ApiClient client(options_for("http://api.example/events"));
+  ::unsetenv("http_proxy");
+  EXPECT_THAT(log(), HasSubstr("API_TOKEN travels to the proxy in the clear"));
+  ApiClient secure(options_for("https://api.example/events"));
+  EXPECT_EQ(log().find("in the clear"), log().rfind("in the clear"));  // once, for http only
 }
 
 // Item 12: any amount of whitespace may precede the array, as `validate` accepts.

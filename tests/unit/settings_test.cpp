@@ -113,6 +113,29 @@ TEST_F(SettingsTest, EveryMalformedValueIsReportedByItsName) {
   }
 }
 
+TEST_F(SettingsTest, ReadsTheAttemptDeadlineThroughputAndMirrorGuard) {
+  const auto defaults = load_settings({});
+  EXPECT_EQ(defaults.mirror_max_delete_percent, 50);
+  EXPECT_EQ(defaults.api.attempt_timeout, std::chrono::seconds(3600));
+  EXPECT_EQ(defaults.api.low_speed_limit, 1024);
+  ::setenv("TRIBUTARY_MIRROR_MAX_DELETE_PERCENT", "80", 1);
+  ::setenv("TRIBUTARY_ATTEMPT_TIMEOUT_SECONDS", "90", 1);
+  write("tributary.yaml", "api:\n  min_bytes_per_second: 10\n");
+  const auto s = load_settings({});
+  EXPECT_EQ(s.mirror_max_delete_percent, 80);
+  EXPECT_EQ(s.api.attempt_timeout, std::chrono::seconds(90));
+  EXPECT_EQ(s.api.low_speed_limit, 10);
+  ::setenv("TRIBUTARY_MIRROR_MAX_DELETE_PERCENT", "150", 1);
+  ::setenv("TRIBUTARY_ATTEMPT_TIMEOUT_SECONDS", "0", 1);
+  try {
+    load_settings({});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("TRIBUTARY_MIRROR_MAX_DELETE_PERCENT must be an integer from 0 to 100"));
+    EXPECT_THAT(e.what(), HasSubstr("TRIBUTARY_ATTEMPT_TIMEOUT_SECONDS must be an integer from 1"));
+  }
+}
+
 TEST_F(SettingsTest, SecretsAreRefusedInTheYamlFile) {
   write("tributary.yaml", "api:\n  token: hunter2\n");
   try {
