@@ -250,7 +250,10 @@ TEST_F(ApiClientTest, RetriesOnAFreshConnectionAfterABodyLongerThanItsContentLen
     if (index == 0) {
       const std::string body = kEvents;
       RawTcpServer::write_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                  "Content-Length: 10\r\n\r\n" + body);
+                                  "Content-Length: 10\r\n\r\n" + body.substr(0, 10));
+      // The rest comes after the client has read its 10 bytes and put the connection back.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      RawTcpServer::write_all(fd, body.substr(10));
       // Keep the connection open a while, so the client could reuse it.
       RawTcpServer::read_request(fd);
       return;
