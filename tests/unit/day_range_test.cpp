@@ -1,0 +1,79 @@
+// Day and month arguments: strict parsing, ranges, formatting.
+#include "tributary/day_range.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tributary/error.hpp"
+
+namespace tributary {
+namespace {
+
+using namespace date::literals;
+using ::testing::HasSubstr;
+
+TEST(ParseDay, ReadsAStrictCalendarDate) {
+  EXPECT_EQ(parse_day("2024-01-05"), date::sys_days{2024_y / 1 / 5});
+  EXPECT_EQ(parse_day("2024-02-29"), date::sys_days{2024_y / 2 / 29});
+  EXPECT_EQ(parse_day("0001-01-01"), date::sys_days{date::year{1} / 1 / 1});
+}
+
+TEST(ParseDay, RefusesAnythingElseNamingTheArgument) {
+  for (const char* text : {"2024-1-05", "2024-01-5", "20240105", "2024/01/05", " 2024-01-05",
+                           "2024-01-05 ", "+024-01-05", "2024-0a-05", "yesterday", ""}) {
+    try {
+      parse_day(text, "--since");
+      ADD_FAILURE() << text;
+    } catch (const ConfigError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("--since: '" + std::string(text) + "'")) << text;
+      EXPECT_THAT(e.what(), HasSubstr("expected YYYY-MM-DD")) << text;
+    }
+  }
+}
+
+TEST(ParseDay, RefusesDaysTheCalendarDoesNotHave) {
+  for (const char* text : {"2024-02-30", "2023-02-29", "2024-13-01", "2024-00-10", "2024-01-00",
+                           "0000-01-01"}) {
+    try {
+      parse_day(text);
+      ADD_FAILURE() << text;
+    } catch (const ConfigError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("is not a valid calendar date")) << text;
+    }
+  }
+}
+
+TEST(ParseMonth, ReadsAStrictMonthAndRefusesTheRest) {
+  EXPECT_EQ(parse_month("2024-02"), 2024_y / 2);
+  for (const char* text : {"2024-13", "2024-00", "2024-2", "2024-02-01", "24-02", "0000-01"}) {
+    EXPECT_THROW(parse_month(text), ConfigError) << text;
+  }
+}
+
+TEST(DaysOf, ListsEveryDayOfTheMonthInOrder) {
+  const auto february = days_of(2024_y / 2);
+  ASSERT_EQ(february.size(), 29u);
+  EXPECT_EQ(february.front(), date::sys_days{2024_y / 2 / 1});
+  EXPECT_EQ(february.back(), date::sys_days{2024_y / 2 / 29});
+  EXPECT_EQ(days_of(2023_y / 2).size(), 28u);
+  EXPECT_EQ(days_of(2024_y / 12).back(), date::sys_days{2024_y / 12 / 31});
+  EXPECT_TRUE(std::is_sorted(february.begin(), february.end()));
+}
+
+TEST(DaysBetween, IsInclusiveAndEmptyWhenReversed) {
+  const date::sys_days first{2023_y / 12 / 30};
+  const auto days = days_between(first, first + date::days{3});
+  ASSERT_EQ(days.size(), 4u);
+  EXPECT_EQ(days[2], date::sys_days{2024_y / 1 / 1});
+  EXPECT_EQ(days_between(first, first).size(), 1u);
+  EXPECT_TRUE(days_between(first, first - date::days{1}).empty());
+}
+
+TEST(FormatDay, WritesYyyyMmDdAndRoundTrips) {
+  EXPECT_EQ(format_day(date::sys_days{2024_y / 1 / 5}), "2024-01-05");
+  EXPECT_EQ(format_day(date::sys_days{date::year{12} / 3 / 4}), "0012-03-04");
+  for (const auto day : days_of(2024_y / 2)) EXPECT_EQ(parse_day(format_day(day)), day);
+}
+
+}  // namespace
+}  // namespace tributary
