@@ -109,6 +109,7 @@ struct DayLoader::Impl {
   std::int64_t run_id;
   ApiClient client;
   std::unique_ptr<pqxx::connection> conn;
+  int attempts_made = 0;  ///< HTTP requests of the day's last fetch that succeeded
 };
 
 DayLoader::DayLoader(const Settings& settings, std::int64_t run_id)
@@ -137,7 +138,10 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
     result.day = day;
     result.status = DayStatus::Failed;
     result.error = e.what();
-    if (const auto* api = dynamic_cast<const ApiError*>(&e)) result.attempts = api->attempts();
+    // The requests made, whatever failed: the API (its error says), or what came after a
+    // successful fetch (the mirror guard, the database).
+    const auto* api = dynamic_cast<const ApiError*>(&e);
+    result.attempts = api != nullptr ? api->attempts() : impl_->attempts_made;
     const bool connection_lost = !impl_->conn || !impl_->conn->is_open();
     if (connection_lost) {
       result.error = "lost the database connection to " + impl_->settings.database.describe() +
@@ -173,8 +177,9 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
   if (previous && previous->status == "loaded" && may_skip) etag = previous->etag;
 
   internal::StagingConsumer staging(tx, day);
+  attempts_made = 0;
   const DayFetch fetch = client.fetch_day(day, staging, etag);
-  result.attempts = fetch.attempts;
+  result.attempts = attempts_made = fetch.attempts;
   // A failed attempt may have staged part of a body before the final answer came empty.
   if (fetch.outcome != FetchOutcome::Events) {
     tx.exec(std::string("truncate ") + internal::kStageTable);

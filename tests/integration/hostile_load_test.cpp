@@ -147,6 +147,8 @@ TEST(HostileLoad, MirrorRefusesToDeleteMostOfADayUnlessForced) {
   EXPECT_EQ(refused.status, DayStatus::Failed);
   EXPECT_THAT(refused.error, HasSubstr("--mirror would delete 10 of the 10 rows of 2024-01-05"));
   EXPECT_THAT(refused.error, HasSubstr("--mirror --force"));
+  EXPECT_EQ(refused.attempts, 1);
+  EXPECT_EQ(query_value(db, "select attempts from ingest.day_loads"), "1");
   EXPECT_EQ(rows(), "10");
 
   events = 4;  // 6 of 10 would go: over 50 %
