@@ -62,8 +62,8 @@ std::string sqlstate_of(const pqxx::sql_error& e) {
   return {};
 }
 
-std::string building_name(const std::string& model) { return model + "__building"; }
-std::string previous_name(const std::string& model) { return model + "__previous"; }
+std::string building_name(const std::string& model) { return model + kBuildingSuffix; }
+std::string previous_name(const std::string& model) { return model + kPreviousSuffix; }
 
 std::string index_name(const std::string& model, std::size_t position,
                        const std::vector<std::string>& columns, bool building) {
