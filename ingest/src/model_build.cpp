@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "internal/model_ownership.hpp"
 #include "tributary/error.hpp"
 
 namespace tributary::internal {
@@ -62,8 +63,8 @@ std::string sqlstate_of(const pqxx::sql_error& e) {
   return {};
 }
 
-std::string building_name(const std::string& model) { return model + "__building"; }
-std::string previous_name(const std::string& model) { return model + "__previous"; }
+std::string building_name(const std::string& model) { return model + kBuildingSuffix; }
+std::string previous_name(const std::string& model) { return model + kPreviousSuffix; }
 
 std::string index_name(const std::string& model, std::size_t position,
                        const std::vector<std::string>& columns, bool building) {
@@ -82,13 +83,6 @@ char relation_kind(pqxx::transaction_base& tx, const std::string& schema, const 
   return rows[0][0].c_str()[0];
 }
 
-void drop_relation(pqxx::transaction_base& tx, const std::string& schema, const std::string& name) {
-  const char kind = relation_kind(tx, schema, name);
-  const auto target = tx.quote_name(schema) + "." + tx.quote_name(name);
-  if (kind == 'r') tx.exec("drop table " + target);
-  if (kind == 'v') tx.exec("drop view " + target);
-}
-
 ModelBuilder::ModelBuilder(pqxx::connection& conn, const Manifest& manifest, bool grant_to_reader,
                            bool full_refresh)
     : conn_(conn),
@@ -102,6 +96,17 @@ std::string ModelBuilder::relation(const std::string& name) const {
 
 BuildOutcome ModelBuilder::build(const ModelSpec& model) {
   try {
+    // Every name the build may replace, rename or drop; checked again where it does.
+    std::vector<std::string> names = {model.name, building_name(model.name)};
+    if (model.materialized == Materialization::Table) names.push_back(previous_name(model.name));
+    {
+      pqxx::work tx(conn_);
+      if (auto foreign = first_foreign(tx, manifest_.schema, names); !foreign.empty()) {
+        BuildOutcome outcome;
+        outcome.error = std::move(foreign);
+        return outcome;
+      }
+    }
     if (model.materialized == Materialization::View) return build_view(model);
     if (model.incremental) return build_incremental(model);
     auto outcome = build_table(model);
@@ -113,6 +118,10 @@ BuildOutcome ModelBuilder::build(const ModelSpec& model) {
   } catch (const pqxx::sql_error& e) {
     BuildOutcome outcome;
     outcome.error = explain(e);
+    return outcome;
+  } catch (const ForeignRelationError& e) {  // taken since the check above
+    BuildOutcome outcome;
+    outcome.error = e.what();
     return outcome;
   }
 }
@@ -133,6 +142,7 @@ BuildOutcome ModelBuilder::build_table(const ModelSpec& model, std::string* data
       outcome.error = "SQL of " + model.sql_file.filename().string() + " failed: " + explain(e);
       return outcome;  // rolled back: nothing was created
     }
+    record_created(tx, manifest_.schema, building_name(model.name), 'r');
     if (const auto missing = missing_columns(tx, building, model); !missing.empty()) {
       outcome.error =
           "models.yaml documents columns the SQL does not return: " + join(missing, ", ");
@@ -160,22 +170,24 @@ BuildOutcome ModelBuilder::build_table(const ModelSpec& model, std::string* data
   }
   try {
     swap_table(model);
+    outcome.ok = true;
+    return outcome;
   } catch (const pqxx::broken_connection&) {
     throw;
   } catch (const pqxx::sql_error& e) {
-    pqxx::work cleanup(conn_);
-    drop_relation(cleanup, manifest_.schema, building_name(model.name));
-    cleanup.commit();
     outcome.error = "swapping in the new table failed: " + explain(e);
     if (sqlstate_of(e) == "2BP01") {
       outcome.error +=
           " (a view outside models.yaml reads it: drop that view or add it to "
           "models.yaml)";
     }
-    outcome.rows.reset();
-    return outcome;
+  } catch (const ForeignRelationError& e) {
+    outcome.error = e.what();
   }
-  outcome.ok = true;
+  pqxx::work cleanup(conn_);
+  drop_relation(cleanup, manifest_.schema, building_name(model.name));
+  cleanup.commit();
+  outcome.rows.reset();
   return outcome;
 }
 

@@ -14,6 +14,7 @@
 #include <pqxx/pqxx>
 
 #include "internal/model_build.hpp"
+#include "internal/model_ownership.hpp"
 
 namespace tributary::internal {
 namespace {
@@ -105,6 +106,8 @@ BuildOutcome ModelBuilder::build_incremental(const ModelSpec& model) {
   if (!model.depends_on.empty()) {
     upstream = read_state(tx, state_key(model.depends_on.front()), {});
   }
+  // Writing in place needs the table to be the runner's as much as replacing it does.
+  require_replaceable(tx, manifest_.schema, model.name);
   const bool exists = relation_kind(tx, manifest_.schema, model.name) == 'r';
   if (exists) {
     // `column = any(date[])` on another type would compare through casts (a timestamptz

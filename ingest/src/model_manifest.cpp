@@ -18,9 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Leaves room for the `__building` / `__previous` suffixes within Postgres' 63 bytes.
-constexpr std::size_t kMaxModelName = 48;
-
 // Collects the problems of one manifest, each prefixed with where it is.
 class Problems {
  public:
@@ -211,9 +208,8 @@ ModelSpec parse_model(const YAML::Node& node, std::size_t position, const fs::pa
       where, problems);
   if (model.name.empty()) {
     problems.add(where, "missing 'name'");
-  } else if (!is_plain_identifier(model.name) || model.name.size() > kMaxModelName) {
-    problems.add(where, "name must be a lower-case SQL identifier of at most " +
-                            std::to_string(kMaxModelName) + " characters");
+  } else if (const auto problem = model_name_problem(model.name); !problem.empty()) {
+    problems.add(where, problem);
   }
   const std::string file =
       node["sql"] && node["sql"].IsScalar() ? node["sql"].as<std::string>() : model.name + ".sql";
@@ -305,15 +301,6 @@ const ModelSpec* Manifest::find(const std::string& name) const {
   return nullptr;
 }
 
-bool is_plain_identifier(const std::string& text) {
-  if (text.empty() || text.size() > 63) return false;
-  if (!(text[0] == '_' || (text[0] >= 'a' && text[0] <= 'z'))) return false;
-  for (const char c : text) {
-    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
-  }
-  return true;
-}
-
 Manifest load_manifest(const fs::path& file) {
   if (!fs::is_regular_file(file)) {
     throw ConfigError("models manifest " + file.string() +
@@ -337,9 +324,8 @@ Manifest load_manifest(const fs::path& file) {
     }
     check_keys(root, {"schema", "models"}, "manifest", problems);
     if (root["schema"]) manifest.schema = root["schema"].as<std::string>();
-    if (!is_plain_identifier(manifest.schema)) {
-      problems.add("manifest",
-                   "schema '" + manifest.schema + "' is not a lower-case SQL identifier");
+    if (const auto problem = schema_problem(manifest.schema); !problem.empty()) {
+      problems.add("manifest", problem);
     }
     if (!root["models"] || !root["models"].IsSequence() || root["models"].size() == 0) {
       problems.add("manifest", "'models' must be a non-empty list");

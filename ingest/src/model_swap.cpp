@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "internal/model_build.hpp"
+#include "internal/model_ownership.hpp"
 
 namespace tributary::internal {
 namespace {
@@ -44,25 +45,36 @@ void ModelBuilder::with_lock_retries(const std::string& what,
 void ModelBuilder::swap_table(const ModelSpec& model) {
   const auto& schema = manifest_.schema;
   const auto views = dependent_views(model);
+  const auto building = building_name(model.name);
+  const auto previous = previous_name(model.name);
   with_lock_retries("swapping in " + relation(model.name), [&](pqxx::work& tx) {
+    // Only relations the runner created are renamed or dropped (checked here, in the
+    // transaction that does it): anything else throws ForeignRelationError.
+    require_replaceable(tx, schema, model.name);
+    require_replaceable(tx, schema, previous);
     const char old_kind = relation_kind(tx, schema, model.name);
     if (old_kind == 'r') {
-      tx.exec("alter table " + relation(model.name) + " rename to " +
-              tx.quote_name(previous_name(model.name)));
+      tx.exec("alter table " + relation(model.name) + " rename to " + tx.quote_name(previous));
+      record_renamed(tx, schema, model.name, previous);
     }
     // Views of the manifest that read the old table are bound to it: drop them now and
-    // create them again over the new table below, in this same transaction.
+    // create them again over the new table below, in this same transaction. A view of that
+    // name the runner did not create is left alone (if it reads the old table, dropping
+    // that table fails below and the model keeps it).
     std::vector<const ModelSpec*> recreate;
     for (const auto* view : views) {
-      if (relation_kind(tx, schema, view->name) == 'v') recreate.push_back(view);
+      if (relation_kind(tx, schema, view->name) == 'v' &&
+          ownership_of(tx, schema, view->name) == Ownership::Own) {
+        recreate.push_back(view);
+      }
     }
     for (auto it = recreate.rbegin(); it != recreate.rend(); ++it) {
       tx.exec("drop view " + relation((*it)->name));
     }
-    if (old_kind == 'v') tx.exec("drop view " + relation(model.name));  // was a view model
-    tx.exec("alter table " + relation(building_name(model.name)) + " rename to " +
-            tx.quote_name(model.name));
-    if (old_kind == 'r') tx.exec("drop table " + relation(previous_name(model.name)));
+    if (old_kind == 'v') drop_relation(tx, schema, model.name);  // was a view model
+    tx.exec("alter table " + relation(building) + " rename to " + tx.quote_name(model.name));
+    record_renamed(tx, schema, building, model.name);
+    if (old_kind == 'r') drop_relation(tx, schema, previous);
     for (std::size_t i = 0; i < model.indexes.size(); ++i) {
       tx.exec("alter index " + tx.quote_name(schema) + "." +
               tx.quote_name(index_name(model.name, i, model.indexes[i], true)) + " rename to " +
@@ -77,10 +89,12 @@ void ModelBuilder::swap_table(const ModelSpec& model) {
 
 void ModelBuilder::replace_view(const ModelSpec& model) {
   with_lock_retries("replacing " + relation(model.name), [&](pqxx::work& tx) {
+    require_replaceable(tx, manifest_.schema, model.name);
     if (relation_kind(tx, manifest_.schema, model.name) == 'r') {
-      tx.exec("drop table " + relation(model.name));  // was a table model
+      drop_relation(tx, manifest_.schema, model.name);  // was a table model
     }
     tx.exec("create or replace view " + relation(model.name) + " as\n" + model.sql + "\n");
+    record_created(tx, manifest_.schema, model.name, 'v');
     describe(tx, relation(model.name), model);
   });
 }

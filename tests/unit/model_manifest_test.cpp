@@ -236,6 +236,44 @@ TEST_F(ModelManifestTest, RejectsASchemaOrNameThatIsNotAPlainIdentifier) {
               HasSubstr("name must be a lower-case SQL identifier"));
 }
 
+TEST_F(ModelManifestTest, RejectsTheSchemasHoldingTheProjectsAndPostgresOwnTables) {
+  for (const char* schema :
+       {"public", "ingest", "information_schema", "pg_catalog", "pg_toast", "pg_temp_3", "pg_mine",
+        "PUBLIC", "Ingest", "PG_CATALOG", "Information_Schema"}) {
+    const auto error = error_of(
+        std::string("schema: ") + schema + "\nmodels:\n  - {name: user_events, sql: s.sql}\n",
+        {"s.sql"});
+    EXPECT_THAT(error, HasSubstr(std::string("manifest: schema '") + schema + "' is reserved"))
+        << schema;
+    EXPECT_THAT(error, HasSubstr("never replace")) << schema;
+  }
+}
+
+TEST_F(ModelManifestTest, AcceptsASchemaThatOnlyLooksLikeAReservedOne) {
+  for (const char* schema : {"analytics", "public_marts", "my_ingest", "pgx", "pg"}) {
+    EXPECT_EQ(error_of(std::string("schema: ") + schema + "\nmodels:\n  - {name: a, sql: s.sql}\n",
+                       {"s.sql"}),
+              "")
+        << schema;
+  }
+}
+
+TEST_F(ModelManifestTest, RejectsAModelNameEndingInAReservedSuffixNamingTheModel) {
+  const auto error = error_of(R"(
+models:
+  - {name: x, sql: s.sql}
+  - {name: x__building, sql: s.sql}
+  - {name: y__previous, sql: s.sql}
+)",
+                              {"s.sql"});
+  EXPECT_THAT(error, HasSubstr("model 'x__building' (line 4): name 'x__building' ends in "
+                               "'__building', a suffix reserved"));
+  EXPECT_THAT(error, HasSubstr("model 'y__previous' (line 5): name 'y__previous' ends in "
+                               "'__previous', a suffix reserved"));
+  // Only as a suffix: the words inside a name are fine.
+  EXPECT_EQ(error_of("models:\n  - {name: x__building_log, sql: s.sql}\n", {"s.sql"}), "");
+}
+
 TEST_F(ModelManifestTest, RejectsAnUnknownKeySoThatTyposDoNotPassSilently) {
   EXPECT_THAT(error_of("models:\n  - {name: a, sql: s.sql, depend_on: [b]}\n", {"s.sql"}),
               HasSubstr("model 'a' (line 2): unknown key 'depend_on'"));

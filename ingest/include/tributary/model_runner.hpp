@@ -15,7 +15,8 @@ namespace tributary {
 /// How one model's build ended.
 enum class ModelStatus {
   Succeeded,  ///< built, tested and swapped in (tables) or replaced (views)
-  Failed,     ///< its SQL or one of its tests failed: the previous relation is untouched
+  Failed,     ///< its SQL or a test failed, or its name is held by a relation the runner
+              ///< did not create: the previous relation is untouched
   Skipped,    ///< not built because a model it depends on failed or was skipped
 };
 
@@ -81,10 +82,14 @@ std::filesystem::path models_manifest_path(const ModelRunOptions& options);
 /// so readers only ever see a complete table; a view is tested on a temporary view, then
 /// `create or replace view`. An incremental table (models.yaml `incremental:`) is built in
 /// full once; later runs delete and rebuild only the days or weeks whose event dates
-/// changed (ingest.changed_event_dates), with its tests, in one transaction. A failing model keeps its previous relation and its dependants
-/// are skipped; every model is recorded in ingest.model_runs. Two runs on one database
-/// take turns (advisory lock). Throws ConfigError for a bad manifest or selection (nothing
-/// is built) and DatabaseError when the database cannot be reached.
+/// changed (ingest.changed_event_dates), with its tests, in one transaction. A failing
+/// model keeps its previous relation and its dependants are skipped; every model is
+/// recorded in ingest.model_runs. The runner replaces, renames, drops and writes only
+/// relations it created (recorded in ingest.model_relations): a model whose name is held
+/// by anything else fails and leaves it as it is. Two runs on one database take turns
+/// (advisory lock). Throws ConfigError for a bad manifest or selection (nothing is built;
+/// schemas public, ingest, information_schema and pg_* are refused) and DatabaseError when
+/// the database cannot be reached.
 ModelRunReport run_models(const Settings& settings, const ModelRunOptions& options = {});
 
 /// For a pipeline that has just loaded days under `run_id` (backfill-month): runs every

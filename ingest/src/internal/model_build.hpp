@@ -27,7 +27,9 @@ struct BuildOutcome {
 /// Builds the models of one manifest, one at a time, on a connection the caller owns.
 /// A table is built as `<name>__building` (indexes, comments, grants, tests in the same
 /// transaction, so a failure leaves nothing behind), then swapped in by renames in a
-/// second, short transaction; a view is tested as a temporary view, then replaced.
+/// second, short transaction; a view is tested as a temporary view, then replaced. Only
+/// relations the runner created are ever replaced, renamed or dropped (model_ownership):
+/// a model whose names are taken by anything else fails and leaves it untouched.
 class ModelBuilder {
  public:
   /// `manifest` must outlive the builder; `grant_to_reader`: also grant SELECT on each new
@@ -36,8 +38,8 @@ class ModelBuilder {
   ModelBuilder(pqxx::connection& conn, const Manifest& manifest, bool grant_to_reader,
                bool full_refresh = false);
 
-  /// Builds, tests and swaps in `model`. A failing SQL or test is a value; a lost
-  /// connection throws DatabaseError.
+  /// Builds, tests and swaps in `model`. A failing SQL or test, or a name taken by a
+  /// relation the runner did not create, is a value; a lost connection throws DatabaseError.
   BuildOutcome build(const ModelSpec& model);
 
   /// `"schema"."name"` of the manifest's schema.
@@ -77,9 +79,6 @@ std::int64_t prune_change_log(pqxx::connection& conn);
 
 /// `r` (table), `v` (view), another pg_class relkind, or 0 when nothing has that name.
 char relation_kind(pqxx::transaction_base& tx, const std::string& schema, const std::string& name);
-
-/// Drops the table or view `schema.name` if there is one (anything else is left alone).
-void drop_relation(pqxx::transaction_base& tx, const std::string& schema, const std::string& name);
 
 /// `message [SQLSTATE x]`, the message being the first line of a server error.
 std::string explain(const pqxx::sql_error& e);

@@ -79,8 +79,22 @@ struct Manifest {
   const ModelSpec* find(const std::string& name) const;
 };
 
+/// The suffix of the name a table model is built under before the swap.
+inline constexpr const char* kBuildingSuffix = "__building";
+/// The suffix of the name the old table has during the swap.
+inline constexpr const char* kPreviousSuffix = "__previous";
+
 /// True for a lower-case unquoted SQL identifier: `[a-z_][a-z0-9_]*`, at most 63 bytes.
 bool is_plain_identifier(const std::string& text);
+
+/// Why `schema` cannot hold models, or "" when it can: not a plain identifier, or a schema
+/// holding the project's or Postgres' own tables (public, ingest, information_schema, pg_*,
+/// compared as Postgres folds unquoted names).
+std::string schema_problem(const std::string& schema);
+
+/// Why `name` cannot name a model, or "" when it can: not a plain identifier of at most 48
+/// characters, or ending in a suffix reserved for the runner's temporary tables.
+std::string model_name_problem(const std::string& name);
 
 /// Reads and validates the manifest at `file`; SQL files are resolved against its folder.
 /// Throws ConfigError listing every problem (unknown key, unknown dependency, cycle,
