@@ -7,7 +7,7 @@
 
 #include "support/postgres_cluster.hpp"
 #include "support/process.hpp"
-#include "tributary/demo_server.hpp"
+#include "tributary/demo/server.hpp"
 #include "tributary/settings.hpp"
 
 namespace tributary::testing {

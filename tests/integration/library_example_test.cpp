@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "integration/environment.hpp"
-#include "tributary/demo_server.hpp"
+#include "tributary/demo/server.hpp"
 
 namespace tributary::testing {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "integration/environment.hpp"
 #include "tributary/day_range.hpp"
-#include "tributary/demo_server.hpp"
+#include "tributary/demo/server.hpp"
 #include "tributary/pipeline.hpp"
 #include "unit/test_http_server.hpp"
 

@@ -11,7 +11,7 @@
 #include "api_client_fixture.hpp"
 #include "test_http_server.hpp"
 #include "tributary/api_client.hpp"
-#include "tributary/demo_server.hpp"
+#include "tributary/demo/server.hpp"
 #include "tributary/error.hpp"
 #include "tributary/models/payload_parser.hpp"
 

@@ -1,4 +1,4 @@
-#include "backoff.hpp"
+#include "common/backoff.hpp"
 
 #include <chrono>
 #include <random>

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
-#include "tributary/demo_server.hpp"
+#include "tributary/demo/server.hpp"
 
 namespace tributary::testing {
 namespace {

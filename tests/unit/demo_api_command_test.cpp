@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "support/process.hpp"
-#include "tributary/demo_generator.hpp"
+#include "tributary/demo/generator.hpp"
 
 namespace tributary {
 namespace {

@@ -1,7 +1,7 @@
 // DemoGenerator: determinism, volumes, invalid events with their exact reasons, duplicate
 // keys within and across days, null variants, and speed.
 
-#include "tributary/demo_generator.hpp"
+#include "tributary/demo/generator.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // DemoServer over real HTTP on loopback (cpp-httplib's client): answers, ETag/304, gzip,
 // every fault kind, repeatable fault decisions, speed; parse_fault; the `demo-api` command.
 
-#include "tributary/demo_server.hpp"
+#include "tributary/demo/server.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>

@@ -1,5 +1,5 @@
 // The merge of a staged day into public.user_events, as SQL text: what it must say.
-#include "internal/merge_sql.hpp"
+#include "load/merge_sql.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // models.yaml parsing, validation and ordering: pure code, temporary files, no database.
-#include "internal/model_manifest.hpp"
+#include "runner/manifest.hpp"
 
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 // scrub_secret: a secret, or a long piece of it, in any of the forms an echo takes.
-#include "secret_scrub.hpp"
+#include "common/secret_scrub.hpp"
 
 #include <gtest/gtest.h>
 

@@ -7,10 +7,15 @@
 #include <date/date.h>
 
 #include "tributary/day_result.hpp"
-#include "tributary/loader.hpp"
 #include "tributary/settings.hpp"
 
 namespace tributary {
+
+/// How a day is loaded.
+struct LoadOptions {
+  bool force = false;   ///< load even when the payload is unchanged, rewriting its rows
+  bool mirror = false;  ///< delete rows of the day that the API no longer returns
+};
 
 /// How a run of several days goes.
 struct RunOptions {
@@ -37,10 +42,6 @@ RunResult request_day(const Settings& settings, date::sys_days day, const RunOpt
 
 /// Every day of the month, several in flight (models are run by the caller).
 RunResult backfill_month(const Settings& settings, date::year_month month,
-                         const RunOptions& options = {});
-
-/// Every day from `first` to `last` inclusive.
-RunResult backfill_range(const Settings& settings, date::sys_days first, date::sys_days last,
                          const RunOptions& options = {});
 
 }  // namespace tributary

@@ -12,8 +12,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
-#include "demo_calendar.hpp"
-#include "tributary/demo_server.hpp"
+#include "tributary/demo/calendar.hpp"
+#include "tributary/demo/server.hpp"
 #include "tributary/error.hpp"
 
 namespace tributary::cli {

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "internal/database.hpp"
+#include "db/database.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/migrations.hpp"
 

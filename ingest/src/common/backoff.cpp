@@ -1,0 +1,77 @@
+#include "common/backoff.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <string>
+
+#include <curl/curl.h>
+
+namespace tributary::internal {
+
+namespace {
+
+std::string_view trim(std::string_view text) {
+  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
+std::chrono::milliseconds backoff_ceiling(int attempt, std::chrono::milliseconds base,
+                                          std::chrono::milliseconds cap) {
+  using std::chrono::milliseconds;
+  if (base.count() <= 0 || cap.count() <= 0) return milliseconds{0};
+  std::int64_t ceiling = base.count();
+  // Double attempt-1 times, stopping as soon as the cap is reached (no overflow).
+  for (int i = 1; i < attempt && ceiling < cap.count(); ++i) ceiling *= 2;
+  return milliseconds{std::min<std::int64_t>(ceiling, cap.count())};
+}
+
+std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds base,
+                                        std::chrono::milliseconds cap, std::mt19937_64& rng) {
+  const auto ceiling = backoff_ceiling(attempt, base, cap).count();
+  std::uniform_int_distribution<std::int64_t> pick(0, ceiling);
+  return std::chrono::milliseconds{pick(rng)};
+}
+
+std::optional<std::chrono::milliseconds> parse_retry_after(
+    std::string_view value, std::chrono::system_clock::time_point now,
+    std::chrono::milliseconds cap) {
+  using std::chrono::milliseconds;
+  const milliseconds floor{0};
+  cap = std::max(cap, floor);
+  value = trim(value);
+  if (value.empty()) return std::nullopt;
+
+  if (std::all_of(value.begin(), value.end(),
+                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) {
+    // delta-seconds; anything beyond the cap is the cap (and long digit runs cannot overflow).
+    const std::int64_t cap_seconds = cap.count() / 1000 + 1;
+    std::int64_t seconds = 0;
+    for (const char c : value) {
+      seconds = seconds * 10 + (c - '0');
+      if (seconds > cap_seconds) return cap;
+    }
+    return std::min(milliseconds{seconds * 1000}, cap);
+  }
+
+  const std::string text(value);
+  const std::time_t when = curl_getdate(text.c_str(), nullptr);
+  if (when == -1) return std::nullopt;
+  // In whole seconds: the system clock counts nanoseconds, which overflow after 2262, so a
+  // far-future date (year 9999) must not go through a time_point.
+  const std::int64_t now_seconds = std::chrono::system_clock::to_time_t(now);
+  const std::int64_t cap_seconds = cap.count() / 1000 + 1;
+  const std::int64_t seconds = static_cast<std::int64_t>(when) - now_seconds;
+  if (seconds > cap_seconds) return cap;
+  if (seconds < -1) return floor;
+  // Near now: the time points are safe, and keep the millisecond part.
+  const auto wait =
+      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::from_time_t(when) - now);
+  return std::clamp(wait, floor, cap);
+}
+
+}  // namespace tributary::internal

@@ -1,0 +1,38 @@
+#include "db/database.hpp"
+
+#include "tributary/error.hpp"
+
+namespace tributary::internal {
+
+std::unique_ptr<pqxx::connection> connect(const DatabaseSettings& settings) {
+  try {
+    return std::make_unique<pqxx::connection>(settings.connection_string());
+  } catch (const pqxx::broken_connection& e) {
+    std::string reason = e.what();
+    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+    throw DatabaseError("cannot reach the database at " + settings.describe() + ": " + reason +
+                        " (check POSTGRES_HOST/POSTGRES_PORT or DATABASE_URL, or run `make db-up`)");
+  }
+}
+
+void translate_database_errors(const std::string& context, const std::function<void()>& work) {
+  try {
+    work();
+  } catch (const pqxx::broken_connection& e) {
+    throw DatabaseError(context + ": lost the database connection: " + e.what(), "08006");
+  } catch (const pqxx::sql_error& e) {
+    std::string message = e.what();
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    throw DatabaseError(context + ": " + message + " [SQLSTATE " + e.sqlstate() + "]",
+                        e.sqlstate());
+  } catch (const pqxx::in_doubt_error& e) {
+    throw DatabaseError(context + ": commit outcome unknown: " + e.what(), "08007");
+  }
+}
+
+std::string quote_qualified(pqxx::connection_base& conn, const std::string& schema,
+                            const std::string& name) {
+  return conn.quote_name(schema) + "." + conn.quote_name(name);
+}
+
+}  // namespace tributary::internal

@@ -1,0 +1,300 @@
+#include "load/day_loader.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "db/database.hpp"
+#include "load/merge_sql.hpp"
+#include "load/staging.hpp"
+#include "tributary/api_client.hpp"
+#include "tributary/day_range.hpp"
+#include "tributary/error.hpp"
+
+namespace tributary::internal {
+namespace {
+
+// First key of the two-key advisory lock that keeps two processes off the same day; the
+// second key is the day number.
+constexpr int kDayLockClass = 0x7472;  // "tr"
+
+// Reconnections tried after losing the database, about 30 s in all.
+constexpr int kReconnectAttempts = 8;
+
+// A day whose transaction hit one of these is simply tried again, from the fetch on.
+constexpr int kDatabaseAttempts = 3;
+
+// Serialization failure (40001), deadlock (40P01), lock timeout (55P03): the transaction
+// lost a race and was rolled back; the same work can succeed when run again.
+bool retryable(const std::exception& e) {
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr) return true;
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    const auto& state = sql->sqlstate();
+    if (state == "40001" || state == "40P01" || state == "55P03") return true;
+    const std::string what = e.what();
+    return what.find("lock timeout") != std::string::npos ||
+           what.find("deadlock detected") != std::string::npos;
+  }
+  return false;
+}
+
+// A `--mirror` that would delete too much of a day: the day fails, nothing is deleted.
+class MirrorRefused : public Error {
+ public:
+  using Error::Error;
+};
+
+struct PreviousLoad {
+  std::string status;
+  std::optional<std::string> digest;
+  std::optional<std::string> etag;
+};
+
+std::optional<PreviousLoad> previous_load(pqxx::transaction_base& tx, const std::string& day) {
+  const auto rows = tx.exec_params(
+      "select status, payload_digest, etag from ingest.day_loads where day = $1", day);
+  if (rows.empty()) return std::nullopt;
+  PreviousLoad p;
+  p.status = rows[0][0].as<std::string>();
+  if (!rows[0][1].is_null()) p.digest = rows[0][1].as<std::string>();
+  if (!rows[0][2].is_null()) p.etag = rows[0][2].as<std::string>();
+  return p;
+}
+
+}  // namespace
+
+struct DayLoader::Impl {
+  Impl(const Settings& s, std::int64_t run) : settings(s), run_id(run), client(s.api) {
+    reconnect();
+  }
+
+  void reconnect() {
+    conn = internal::connect(settings.database);
+    internal::translate_database_errors("preparing the staging table", [&] {
+      // A day's staging table (~12 MB at 40,000 events) must fit in temp buffers; that
+      // setting only takes effect before the session first touches a temporary table.
+      pqxx::nontransaction session(*conn);
+      session.exec("set temp_buffers = '64MB'");
+      session.commit();
+      pqxx::work tx(*conn);
+      tx.exec("set local client_min_messages = warning");
+      tx.exec(internal::stage_table_ddl());
+      tx.commit();
+    });
+  }
+
+  // After a lost connection (a restart, a failover) the server usually returns within
+  // seconds: try for about half a minute before giving up on the run.
+  void reconnect_patiently() {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        reconnect();
+        return;
+      } catch (const DatabaseError& e) {
+        if (attempt >= kReconnectAttempts) throw;
+        spdlog::warn("{} (attempt {}/{}); retrying", e.what(), attempt, kReconnectAttempts);
+        std::this_thread::sleep_for(std::chrono::seconds(std::min(attempt, 5)));
+      }
+    }
+  }
+
+  DayResult load(date::sys_days day, const LoadOptions& options);
+  void record_unchanged(const std::string& day, const std::optional<std::string>& etag);
+  void refuse_large_mirror(const std::string& day, std::uint64_t deleted, std::uint64_t before,
+                           const DayFetch& fetch);
+  void record_failure(const std::string& day, const DayResult& result);
+
+  Settings settings;
+  std::int64_t run_id;
+  ApiClient client;
+  std::unique_ptr<pqxx::connection> conn;
+  int attempts_made = 0;  ///< HTTP requests of the day's last fetch that succeeded
+};
+
+DayLoader::DayLoader(const Settings& settings, std::int64_t run_id)
+    : impl_(std::make_unique<Impl>(settings, run_id)) {}
+
+DayLoader::~DayLoader() = default;
+
+DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  DayResult result;
+  try {
+    if (!impl_->conn || !impl_->conn->is_open()) impl_->reconnect();
+    for (int attempt = 1;; ++attempt) {
+      try {
+        result = impl_->load(day, options);
+        break;
+      } catch (const std::exception& e) {
+        if (attempt >= kDatabaseAttempts || !retryable(e) || !impl_->conn->is_open()) throw;
+        spdlog::warn("{}: {} (database attempt {}/{}); trying the day again", format_day(day),
+                     e.what(), attempt, kDatabaseAttempts);
+      }
+    }
+  } catch (const AuthError&) {
+    throw;
+  } catch (const std::exception& e) {
+    result.day = day;
+    result.status = DayStatus::Failed;
+    result.error = e.what();
+    // The requests made, whatever failed: the API (its error says), or what came after a
+    // successful fetch (the mirror guard, the database).
+    const auto* api = dynamic_cast<const ApiError*>(&e);
+    result.attempts = api != nullptr ? api->attempts() : impl_->attempts_made;
+    const bool connection_lost = !impl_->conn || !impl_->conn->is_open();
+    if (connection_lost) {
+      result.error = "lost the database connection to " + impl_->settings.database.describe() +
+                     " while loading " + format_day(day) + ": " + e.what();
+      impl_->conn.reset();
+      impl_->reconnect_patiently();  // throws DatabaseError when the database stays away
+    }
+    impl_->record_failure(format_day(day), result);
+  }
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  return result;
+}
+
+DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) {
+  const auto day_text = format_day(day);
+  DayResult result;
+  result.day = day;
+
+  pqxx::work tx(*conn);
+  tx.exec_params("select pg_advisory_xact_lock($1, $2)", kDayLockClass,
+                 static_cast<int>(day.time_since_epoch().count()));
+  // Once the day is ours, waiting long on a row lock means something is wrong: give up and
+  // let the retry above run the day again (TRIBUTARY_LOCK_TIMEOUT_MS, default 30 s).
+  tx.exec("set local lock_timeout = " +
+          std::to_string(std::max(1, settings.database.lock_timeout_ms)));  // milliseconds
+  // The merge sorts the day by key; keep that sort in memory.
+  tx.exec("set local work_mem = '64MB'");
+  const auto previous = previous_load(tx, day_text);
+  std::optional<std::string> etag;
+  // --force and --mirror must see the payload itself, not a 304.
+  const bool may_skip = !options.force && !options.mirror;
+  if (previous && previous->status == "loaded" && may_skip) etag = previous->etag;
+
+  internal::StagingConsumer staging(tx, day);
+  attempts_made = 0;
+  const DayFetch fetch = client.fetch_day(day, staging, etag);
+  result.attempts = attempts_made = fetch.attempts;
+  // A failed attempt may have staged part of a body before the final answer came empty.
+  if (fetch.outcome != FetchOutcome::Events) {
+    tx.exec(std::string("truncate ") + internal::kStageTable);
+  }
+  result.payload_bytes = fetch.body_bytes;
+
+  if (fetch.outcome == FetchOutcome::NotModified ||
+      (fetch.outcome == FetchOutcome::Events && may_skip && previous && previous->digest &&
+       *previous->digest == staging.digest() && previous->status != "empty")) {
+    tx.abort();
+    record_unchanged(day_text, fetch.etag);
+    result.status = DayStatus::Unchanged;
+    return result;
+  }
+
+  // The guard of --mirror compares what it deletes with what the day held before.
+  std::uint64_t rows_before = 0;
+  if (options.mirror && !options.force) {
+    rows_before = tx.exec_params1("select count(*) from public.user_events where event_date = $1",
+                                  day_text)[0]
+                      .as<std::uint64_t>();
+  }
+  std::string digest;
+  if (fetch.outcome == FetchOutcome::Events) {
+    const auto& summary = staging.summary();
+    digest = staging.digest();
+    result.events_received = summary.elements;
+    result.events_rejected = summary.rejected;
+    static const std::string merge = internal::merge_sql(false);
+    static const std::string merge_forced = internal::merge_sql(true);
+    const auto counts = tx.exec_params1(options.force ? merge_forced : merge, run_id);
+    result.events_loaded = counts[0].as<std::uint64_t>();
+    result.events_duplicate = summary.accepted - result.events_loaded;
+    result.rows_written = counts[1].as<std::uint64_t>();
+    result.events_other_day = staging.other_day_events();
+    if (summary.accepted > 0 && result.events_other_day * 2 > summary.accepted) {
+      result.warning = std::to_string(result.events_other_day) + " of " +
+                       std::to_string(summary.accepted) +
+                       " valid events are dated another day than " + day_text +
+                       ": the request and the data disagree (is API_URL right?)";
+    }
+  }
+  if (options.mirror) {
+    static const std::string mirror = internal::mirror_delete_sql();
+    const auto deleted = tx.exec_params(mirror, day_text).affected_rows();
+    result.rows_written += deleted;
+    if (!options.force) refuse_large_mirror(day_text, deleted, rows_before, fetch);
+  }
+  tx.exec_params("delete from ingest.rejected_events where day = $1", day_text);
+  tx.exec_params(std::string("insert into ingest.rejected_events (run_id, day, position, reason, "
+                             "raw_json) select $1, $2, position, reason, raw_json from ") +
+                     internal::kStageTable + " where reason is not null order by position",
+                 run_id, day_text);
+  result.status = fetch.outcome == FetchOutcome::Empty ? DayStatus::Empty : DayStatus::Loaded;
+  tx.exec_params(
+      "insert into ingest.day_loads (day, status, events_received, events_loaded, "
+      "events_rejected, events_duplicate, rows_written, payload_digest, etag, attempts, "
+      "fetched_at, loaded_at, checked_at, run_id, last_error) "
+      "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), now(), now(), $11, null) "
+      "on conflict (day) do update set status = excluded.status, "
+      "events_received = excluded.events_received, events_loaded = excluded.events_loaded, "
+      "events_rejected = excluded.events_rejected, events_duplicate = excluded.events_duplicate, "
+      "rows_written = excluded.rows_written, payload_digest = excluded.payload_digest, "
+      "etag = excluded.etag, attempts = excluded.attempts, fetched_at = excluded.fetched_at, "
+      "loaded_at = excluded.loaded_at, checked_at = excluded.checked_at, "
+      "run_id = excluded.run_id, last_error = null",
+      day_text, to_string(result.status), result.events_received, result.events_loaded,
+      result.events_rejected, result.events_duplicate, result.rows_written,
+      digest.empty() ? std::optional<std::string>{} : std::optional<std::string>{digest},
+      fetch.etag, fetch.attempts, run_id);
+  tx.commit();
+  return result;
+}
+
+// Like rsync's --max-delete: a mirror deleting more than the allowed share of the rows the
+// day held throws, so the day rolls back and nothing is deleted.
+void DayLoader::Impl::refuse_large_mirror(const std::string& day, std::uint64_t deleted,
+                                          std::uint64_t before, const DayFetch& fetch) {
+  if (deleted == 0 || before == 0) return;
+  const auto percent = static_cast<std::uint64_t>(settings.mirror_max_delete_percent);
+  if (deleted * 100 <= percent * before) return;
+  const std::string answer = fetch.outcome == FetchOutcome::Empty
+                                 ? "the API answered that it has no events for the day"
+                                 : "the API returned only part of the rows";
+  throw MirrorRefused(
+      "--mirror would delete " + std::to_string(deleted) + " of the " + std::to_string(before) +
+      " rows of " + day + " (" + std::to_string(deleted * 100 / before) +
+      "%, more than TRIBUTARY_MIRROR_MAX_DELETE_PERCENT=" + std::to_string(percent) + "%): " +
+      answer + "; nothing deleted. If the API is right, run again with --mirror --force");
+}
+
+void DayLoader::Impl::record_unchanged(const std::string& day,
+                                       const std::optional<std::string>& etag) {
+  pqxx::work tx(*conn);
+  tx.exec_params(
+      "update ingest.day_loads set status = case when status = 'failed' then 'loaded' "
+      "else status end, checked_at = now(), last_error = null, etag = coalesce($2, etag) "
+      "where day = $1",
+      day, etag);
+  tx.commit();
+}
+
+void DayLoader::Impl::record_failure(const std::string& day, const DayResult& result) {
+  try {
+    pqxx::work tx(*conn);
+    tx.exec_params(
+        "insert into ingest.day_loads (day, status, attempts, checked_at, run_id, last_error) "
+        "values ($1, 'failed', $2, now(), $3, $4) on conflict (day) do update set "
+        "status = 'failed', attempts = excluded.attempts, checked_at = now(), "
+        "run_id = excluded.run_id, last_error = excluded.last_error",
+        day, result.attempts, run_id, result.error);
+    tx.commit();
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: could not record the failure: {}", day, e.what());
+  }
+}
+
+}  // namespace tributary::internal

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include <date/date.h>
+
+#include "tributary/day_result.hpp"
+#include "tributary/pipeline.hpp"
+#include "tributary/settings.hpp"
+
+namespace tributary::internal {
+
+/// Loads days into the warehouse, one transaction per day (DESIGN section 4): COPY the
+/// validated rows into a staging table as they stream out of the parser, keep one row per
+/// key, merge with ON CONFLICT in key order, record rejections and the day, COMMIT. Owns
+/// one database connection and one API client; use one loader per thread.
+class DayLoader {
+ public:
+  /// Connects (throws DatabaseError when the database cannot be reached).
+  DayLoader(const Settings& settings, std::int64_t run_id);
+  ~DayLoader();
+  DayLoader(const DayLoader&) = delete;
+  DayLoader& operator=(const DayLoader&) = delete;
+
+  /// Fetches, validates and loads `day`. A day that fails is a value (status Failed, fully
+  /// rolled back, recorded in ingest.day_loads). Throws AuthError when the API refuses the
+  /// token, and DatabaseError when the database cannot be reached again after a failure.
+  DayResult load_day(date::sys_days day, const LoadOptions& options);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tributary::internal

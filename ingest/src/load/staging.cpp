@@ -1,0 +1,106 @@
+#include "load/staging.hpp"
+
+#include <charconv>
+
+#include "tributary/models/copy_row.hpp"
+
+namespace tributary::internal {
+namespace {
+
+// COPY rows are sent in batches of about this many bytes: one libpq call per batch instead
+// of one per row.
+constexpr std::size_t kBatchBytes = 1 << 20;
+
+void append_position(std::size_t position, std::string& out) {
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, position);
+  out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
+}  // namespace
+
+std::string stage_table_ddl() {
+  std::string columns;
+  for (const auto column : models::kUserEventColumns) {
+    if (!columns.empty()) columns += ", ";
+    columns += column;
+  }
+  return "create temp table if not exists " + std::string(kStageTable) +
+         " on commit delete rows as select " + columns +
+         " from public.user_events with no data; "
+         "alter table " + kStageTable +
+         " add column if not exists position integer,"
+         " add column if not exists reason text,"
+         " add column if not exists raw_json text";
+}
+
+StagingConsumer::StagingConsumer(pqxx::transaction_base& tx, date::sys_days day)
+    : tx_(tx), day_(day) {
+  buffer_.reserve(kBatchBytes + (64 << 10));
+}
+
+StagingConsumer::~StagingConsumer() = default;
+
+void StagingConsumer::begin_attempt() {
+  close_stream();
+  tx_.exec(std::string("truncate ") + kStageTable);
+  // libpqxx 6.4's stream_to keeps its raw-line writer private and escapes every field
+  // itself; tablewriter (deprecated in 6.x, still supported there) takes our pre-encoded
+  // batches as they are, which is what makes the COPY one pass over the rows.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  stream_ = std::make_unique<pqxx::tablewriter>(tx_, kStageTable);
+#pragma GCC diagnostic pop
+  parser_ = std::make_unique<models::PayloadParser>(static_cast<models::EventSink&>(*this));
+  digest_.reset();
+  summary_ = {};
+  other_day_ = 0;
+  buffer_.clear();
+}
+
+void StagingConsumer::consume(std::string_view bytes) {
+  digest_.update(bytes);
+  parser_->feed(bytes);
+  if (buffer_.size() >= kBatchBytes) flush();
+}
+
+void StagingConsumer::finish() {
+  summary_ = parser_->finish();
+  close_stream();
+}
+
+void StagingConsumer::on_event(models::UserEvent&& event, std::size_t position) {
+  if (event.event_date != day_) ++other_day_;
+  models::append_copy_fields(event, buffer_);
+  buffer_.push_back('\t');
+  append_position(position, buffer_);
+  buffer_.append("\t\\N\t\\N\n");
+}
+
+void StagingConsumer::on_rejection(models::Rejection&& rejection) {
+  for (std::size_t i = 0; i < models::kUserEventColumns.size(); ++i) buffer_.append("\\N\t");
+  append_position(rejection.position, buffer_);
+  buffer_.push_back('\t');
+  models::append_copy_text(rejection.reason, buffer_);
+  buffer_.push_back('\t');
+  models::append_copy_text(rejection.raw_json, buffer_);
+  buffer_.push_back('\n');
+}
+
+void StagingConsumer::flush() {
+  if (buffer_.empty()) return;
+  // write_raw_line appends the final newline itself; the batch's inner newlines separate
+  // rows, which COPY accepts in any chunking.
+  buffer_.pop_back();
+  stream_->write_raw_line(buffer_);
+  buffer_.clear();
+}
+
+void StagingConsumer::close_stream() {
+  if (!stream_) return;
+  flush();
+  stream_->complete();
+  stream_.reset();
+}
+
+}  // namespace tributary::internal

@@ -1,0 +1,239 @@
+// run-models: load the manifest, pick the models, build them in order, skip the dependants
+// of a failure, and record every model in ingest.model_runs.
+#include "tributary/model_runner.hpp"
+
+#include <cstdlib>
+#include <set>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "db/database.hpp"
+#include "db/migrate.hpp"
+#include "runner/build.hpp"
+#include "runner/manifest.hpp"
+#include "db/run_log.hpp"
+#include "tributary/error.hpp"
+#include "tributary/migrations.hpp"
+
+namespace tributary {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// Two model runs on one database take turns: they share the `__building` names.
+constexpr long long kModelRunLockKey = 0x747269626d6f646cLL;  // "tribmodl"
+
+std::int64_t record_start(pqxx::connection& conn, std::int64_t run_id, const std::string& model) {
+  pqxx::work tx(conn);
+  const auto id = tx.exec_params1(
+                        "insert into ingest.model_runs (run_id, model, status) "
+                        "values ($1, $2, 'running') returning id",
+                        run_id, model)[0]
+                      .as<std::int64_t>();
+  tx.commit();
+  return id;
+}
+
+void record_end(pqxx::connection& conn, std::int64_t id, const ModelResult& result) {
+  pqxx::work tx(conn);
+  tx.exec_params(
+      "update ingest.model_runs set status = $2, rows = nullif($3, '')::bigint, duration_ms = $4, "
+      "error = nullif($5, ''), failed_test = nullif($6, ''), finished_at = now() where id = $1",
+      id, std::string(to_string(result.status)),
+      result.rows ? std::to_string(*result.rows) : std::string(),
+      static_cast<std::int64_t>(result.duration.count()), result.error, result.failed_test);
+  tx.commit();
+}
+
+void record_skipped(pqxx::connection& conn, std::int64_t run_id, const ModelResult& result) {
+  pqxx::work tx(conn);
+  tx.exec_params(
+      "insert into ingest.model_runs (run_id, model, status, duration_ms, error, finished_at) "
+      "values ($1, $2, 'skipped', 0, $3, now())",
+      run_id, result.name, result.error);
+  tx.commit();
+}
+
+void finish_own_run(const DatabaseSettings& database, pqxx::connection& used,
+                    std::int64_t run_id, const char* status, const std::string& error) {
+  try {
+    // The run's own connection, unless it was lost (then a new one).
+    std::unique_ptr<pqxx::connection> fresh;
+    if (!used.is_open()) fresh = internal::connect(database);
+    pqxx::work tx(fresh ? *fresh : used);
+    tx.exec_params(
+        "update ingest.runs set finished_at = now(), status = $2, error = nullif($3, '') "
+        "where id = $1",
+        run_id, std::string(status), error);
+    tx.commit();
+  } catch (const std::exception& e) {
+    spdlog::warn("could not record the end of run {}: {}", run_id, e.what());
+  }
+}
+
+ModelResult build_one(internal::ModelBuilder& builder, pqxx::connection& conn, std::int64_t run_id,
+                      const internal::ModelSpec& spec) {
+  ModelResult result;
+  result.name = spec.name;
+  const auto started = Clock::now();
+  const auto id = record_start(conn, run_id, spec.name);
+  auto outcome = builder.build(spec);
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  result.status = outcome.ok ? ModelStatus::Succeeded : ModelStatus::Failed;
+  if (outcome.ok) result.rows = outcome.rows;
+  if (outcome.ok && spec.materialized == internal::Materialization::Table) {
+    result.refresh = outcome.refresh;
+  }
+  result.error = outcome.error;
+  if (outcome.failure) {
+    result.failed_test = outcome.failure->test;
+    result.failing_rows = outcome.failure->failing_rows;
+    result.sample_rows = outcome.failure->sample_rows;
+  }
+  record_end(conn, id, result);
+  return result;
+}
+
+// Builds `selected` in order; a model whose dependency failed or was skipped is skipped.
+void build_all(pqxx::connection& conn, const internal::Manifest& manifest,
+               const std::vector<std::string>& selected, const ModelRunOptions& options,
+               ModelRunReport& report) {
+  {
+    pqxx::nontransaction tx(conn);
+    if (!tx.exec_params1("select pg_try_advisory_lock($1)", kModelRunLockKey)[0].as<bool>()) {
+      spdlog::info("another model run is building on this database; waiting for it to finish");
+      tx.exec_params("select pg_advisory_lock($1)", kModelRunLockKey);
+    }
+  }
+  bool reader_role = false;
+  {
+    pqxx::work tx(conn);
+    if (tx.exec_params1("select to_regnamespace($1) is null", manifest.schema)[0].as<bool>()) {
+      tx.exec("create schema " + tx.quote_name(manifest.schema));
+    }
+    reader_role =
+        tx.exec1("select exists (select from pg_roles where rolname = 'tributary_reader')")[0]
+            .as<bool>();
+    tx.commit();
+  }
+  internal::ModelBuilder builder(conn, manifest, reader_role, options.full_refresh);
+  std::set<std::string> failed;
+  std::set<std::string> skipped;
+  for (const auto& name : selected) {
+    const auto& spec = *manifest.find(name);
+    ModelResult result;
+    for (const auto& dep : spec.depends_on) {
+      if (failed.contains(dep) || skipped.contains(dep)) {
+        result.name = spec.name;
+        result.status = ModelStatus::Skipped;
+        result.error =
+            "depends on " + dep + ", which " + (failed.contains(dep) ? "failed" : "was skipped");
+        break;
+      }
+    }
+    if (result.name.empty()) {
+      result = build_one(builder, conn, report.run_id, spec);
+    } else {
+      record_skipped(conn, report.run_id, result);
+    }
+    result.relation = manifest.schema + "." + spec.name;
+    result.materialized = internal::to_string(spec.materialized);
+    if (result.status == ModelStatus::Failed) failed.insert(name);
+    if (result.status == ModelStatus::Skipped) skipped.insert(name);
+    spdlog::debug("model {}: {} {}", name, to_string(result.status), result.error);
+    if (options.on_model) options.on_model(result);
+    report.models.push_back(std::move(result));
+  }
+  try {
+    if (const auto pruned = internal::prune_change_log(conn); pruned > 0) {
+      spdlog::debug("pruned {} consumed row(s) of ingest.changed_event_dates", pruned);
+    }
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const pqxx::sql_error& e) {  // the log only grows a little: not a failed run
+    spdlog::warn("could not prune ingest.changed_event_dates: {}", e.what());
+  }
+  pqxx::nontransaction tx(conn);
+  tx.exec_params("select pg_advisory_unlock($1)", kModelRunLockKey);
+}
+
+}  // namespace
+
+const char* to_string(ModelStatus status) {
+  switch (status) {
+    case ModelStatus::Succeeded:
+      return "succeeded";
+    case ModelStatus::Failed:
+      return "failed";
+    case ModelStatus::Skipped:
+      return "skipped";
+  }
+  return "unknown";
+}
+
+std::size_t ModelRunReport::count(ModelStatus status) const {
+  std::size_t n = 0;
+  for (const auto& m : models) n += m.status == status ? 1 : 0;
+  return n;
+}
+
+fs::path models_manifest_path(const ModelRunOptions& options) {
+  std::string where = options.models_dir;
+  if (where.empty()) {
+    if (const char* env = std::getenv("TRIBUTARY_MODELS_DIR"); env != nullptr) where = env;
+  }
+  if (where.empty()) {
+    // ./analysis_sql when run from a checkout; else the models of the source tree this
+    // binary was built from (installed copies set TRIBUTARY_MODELS_DIR).
+    where = "analysis_sql";
+    if (!fs::exists(fs::path(where) / "models.yaml")) where = TRIBUTARY_DEFAULT_MODELS_DIR;
+  }
+  fs::path path(where);
+  const auto ext = path.extension();
+  if ((ext == ".yaml" || ext == ".yml") && !fs::is_directory(path)) return path;
+  return path / "models.yaml";
+}
+
+ModelRunReport run_models(const Settings& settings, const ModelRunOptions& options) {
+  const auto started = Clock::now();
+  ModelRunReport report;
+  report.manifest = models_manifest_path(options);
+  const auto manifest = internal::load_manifest(report.manifest);
+  const auto selected = internal::select_models(manifest, options.select);
+  auto conn = internal::connect(settings.database);
+  if (options.apply_migrations) internal::migrate(*conn, settings.database.describe());
+
+  const bool own_run = !options.run_id.has_value();
+  if (own_run) {
+    const nlohmann::json arguments = {{"manifest", report.manifest.string()},
+                                      {"select", options.select}};
+    report.run_id = internal::start_run(*conn, "run-models", arguments.dump());
+  } else {
+    report.run_id = *options.run_id;
+  }
+  try {
+    internal::translate_database_errors("building the models of " + report.manifest.string(), [&] {
+      build_all(*conn, manifest, selected, options, report);
+    });
+  } catch (const std::exception& e) {
+    if (own_run) finish_own_run(settings.database, *conn, report.run_id, "failed", e.what());
+    throw;
+  }
+  if (own_run) {
+    finish_own_run(settings.database, *conn, report.run_id, report.ok() ? "succeeded" : "partial",
+                   {});
+  }
+  report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  return report;
+}
+
+ModelRunReport run_models_after_load(const Settings& settings, std::int64_t run_id,
+                                     ModelRunOptions options) {
+  options.run_id = run_id;
+  options.apply_migrations = false;
+  return run_models(settings, options);
+}
+
+}  // namespace tributary
