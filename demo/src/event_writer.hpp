@@ -41,7 +41,7 @@ constexpr Flaw flaw_at(std::uint64_t index) noexcept {
   return static_cast<Flaw>(static_cast<std::uint8_t>(index + 1));
 }
 
-/// The exact reason the validator gives for an event with `flaw` (DESIGN section 3).
+/// The exact reason the validator gives for an event with `flaw` (docs/validation.md).
 std::string_view flaw_reason(Flaw flaw) noexcept;
 
 /// Everything about one event that the generator decides (the rest is decoration).

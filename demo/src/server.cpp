@@ -1,4 +1,4 @@
-// The demo events API (DESIGN section 8): token check, strict dates, 404 outside the range,
+// The demo events API (docs/cli.md, demo-api): token check, strict dates, 404 outside the range,
 // ETag and 304, a day generated while it is sent, and deterministic fault injection.
 
 #include "tributary/demo/server.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// Internal: the fields DESIGN section 3 names, the rule texts of rejections, and the
+// Internal: the fields docs/validation.md names, the rule texts of rejections, and the
 // coercions (integers, booleans, "null" words) shared by the event reader.
 
 #include <cstddef>

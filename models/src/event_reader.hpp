@@ -26,7 +26,7 @@ struct ReadResult {
   std::size_t offset = 0;  ///< kInvalidJson: byte offset of the error in the text
 };
 
-/// Validates and flattens one event (DESIGN section 3) in a single SAX pass. `event` must
+/// Validates and flattens one event (docs/validation.md) in a single SAX pass. `event` must
 /// be default-constructed; it holds the event only when the result is kAccepted.
 ReadResult read_event(std::string_view text, std::size_t max_depth, UserEvent& event);
 

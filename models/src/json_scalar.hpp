@@ -55,7 +55,7 @@ struct Scalar {
     return scalar;
   }
 
-  /// The value as a 64-bit integer by the coercions of DESIGN section 3.
+  /// The value as a 64-bit integer by the coercions of docs/validation.md.
   IntegerValue to_integer() const noexcept;
   /// The value as JSON, to be kept in `extras` or a group object; moves a string out.
   nlohmann::ordered_json to_json() const;

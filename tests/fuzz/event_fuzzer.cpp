@@ -1,6 +1,6 @@
 // libFuzzer target: the text of one event through parse_event(). Checked on every input,
 // abort() on violation:
-//   - an accepted event obeys DESIGN section 3 (fuzz_checks.hpp), and the text is a JSON
+//   - an accepted event obeys docs/validation.md (fuzz_checks.hpp), and the text is a JSON
 //     object by nlohmann too;
 //   - a rejection keeps the position and the exact text; `event: not valid JSON: ...` only
 //     for text nlohmann refuses too, otherwise a known rule on JSON nlohmann accepts;

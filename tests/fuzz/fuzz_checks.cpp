@@ -42,7 +42,7 @@ constexpr std::array<std::string_view, 8> kUserPropertiesKeys = {
     "initial_li_fat_id",     "initial_rtd_cid",  "user_corporate_id", "user_corporate_is_demo",
     "user_corporate_status", "user_signup_date", "user_role",         "user_status"};
 
-// Rules a rejection of a payload element may name (DESIGN section 3 and PayloadLimits).
+// Rules a rejection of a payload element may name (docs/validation.md and PayloadLimits).
 constexpr std::array<std::string_view, 11> kRules = {"missing",
                                                      "not a string",
                                                      "not an integer",

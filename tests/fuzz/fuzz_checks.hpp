@@ -1,5 +1,5 @@
 #pragma once
-// What the fuzz targets check besides "no crash": the rules of DESIGN section 3 on every
+// What the fuzz targets check besides "no crash": the rules of docs/validation.md on every
 // accepted event, the shape of every rejection, and whether a text is JSON at all (by
 // nlohmann, independently of tributary's scanner). A broken rule prints what and where,
 // then abort()s, so libFuzzer keeps the input as a crash artifact.

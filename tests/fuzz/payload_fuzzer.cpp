@@ -7,7 +7,7 @@
 //     as validate's read loop does at end of file): the identical sequence of events and
 //     rejections, and the identical summary or PayloadError (kind, offset, message);
 //   - elements are numbered 0, 1, 2... and each gives exactly one event or rejection;
-//   - every accepted event obeys DESIGN section 3 (fuzz_checks.hpp);
+//   - every accepted event obeys docs/validation.md (fuzz_checks.hpp);
 //   - every rejection names a known rule, keeps text that can be stored, and agrees with
 //     parse_event() on the same element text;
 //   - the body is accepted exactly when nlohmann, parsing it on its own, finds a JSON

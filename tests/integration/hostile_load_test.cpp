@@ -9,7 +9,7 @@
 #include "integration/environment.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/pipeline.hpp"
-#include "unit/test_http_server.hpp"
+#include "support/test_http_server.hpp"
 
 namespace tributary::testing {
 namespace {

@@ -9,7 +9,7 @@
 #include "tributary/day_range.hpp"
 #include "tributary/demo/server.hpp"
 #include "tributary/pipeline.hpp"
-#include "unit/test_http_server.hpp"
+#include "support/test_http_server.hpp"
 
 namespace tributary::testing {
 namespace {

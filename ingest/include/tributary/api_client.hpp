@@ -77,7 +77,7 @@ class ApiClient {
   ApiClient(ApiClient&&) noexcept;
   ApiClient& operator=(ApiClient&&) noexcept;
 
-  /// Fetches one day following DESIGN section 3: retries transient failures with
+  /// Fetches one day as docs/api-format.md describes: retries transient failures with
   /// exponential backoff and full jitter, honours Retry-After, sends If-None-Match when
   /// `etag` is given. Throws AuthError (401/403, never retried) or ApiError (retries
   /// exhausted, or another 4xx). Messages name the day and the URL, never the token.

@@ -76,7 +76,7 @@ struct ModelRunOptions {
 /// The manifest `options` point at (see ModelRunOptions::models_dir).
 std::filesystem::path models_manifest_path(const ModelRunOptions& options);
 
-/// Builds the models of the manifest into their schema (DESIGN section 6), in dependency
+/// Builds the models of the manifest into their schema (docs/models.md), in dependency
 /// order, one at a time: a table is built under a temporary name, indexed, commented and
 /// tested, then swapped in by renames in one short transaction (lock_timeout 2s, retried),
 /// so readers only ever see a complete table; a view is tested on a temporary view, then

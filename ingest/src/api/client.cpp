@@ -1,4 +1,4 @@
-// The events API client (DESIGN section 3): one libcurl easy handle per client, so the
+// The events API client (docs/api-format.md): one libcurl easy handle per client, so the
 // connection is kept alive across days and attempts; the body of a day streams into a
 // DayConsumer; transient failures are retried with full-jitter backoff.
 

@@ -12,7 +12,7 @@
 
 namespace tributary::cli {
 
-/// Exit codes of DESIGN section 7.
+/// Exit codes of docs/cli.md.
 enum class ExitCode : int {
   Success = 0,         ///< everything done
   PartialFailure = 1,  ///< some days or models failed; the rest were committed

@@ -1,4 +1,4 @@
-// `tributary demo-api`: serves the demo events API (DESIGN section 8) until SIGINT or
+// `tributary demo-api`: serves the demo events API (docs/cli.md, demo-api) until SIGINT or
 // SIGTERM. stdout carries exactly one line, `listening on URL`, for scripts to read; logs go
 // to stderr.
 #include <pthread.h>

@@ -1,5 +1,5 @@
 // tributary — the command line. Each subcommand lives in its own file; this one parses,
-// runs the chosen command and maps what stopped it to the exit codes of DESIGN section 7.
+// runs the chosen command and maps what stopped it to the exit codes of docs/cli.md.
 #include <execinfo.h>
 #include <unistd.h>
 

@@ -11,7 +11,7 @@
 
 namespace tributary::internal {
 
-/// Loads days into the warehouse, one transaction per day (DESIGN section 4): COPY the
+/// Loads days into the warehouse, one transaction per day (docs/tables.md): COPY the
 /// validated rows into a staging table as they stream out of the parser, keep one row per
 /// key, merge with ON CONFLICT in key order, record rejections and the day, COMMIT. Owns
 /// one database connection and one API client; use one loader per thread.

@@ -45,7 +45,7 @@ struct DemoServerOptions {
   bool compress = false;
 };
 
-/// The demo events API (DESIGN section 8) over cpp-httplib, serving
+/// The demo events API (docs/cli.md, demo-api) over cpp-httplib, serving
 /// `GET /events?date=YYYY-MM-DD` from a DemoGenerator, generating while sending.
 class DemoServer {
  public:

@@ -1,5 +1,5 @@
 // ApiClient against scripted local servers: what it sends, how it reads each kind of
-// answer, and which failures it retries (DESIGN section 3).
+// answer, and which failures it retries (docs/api-format.md).
 
 #include "tributary/api_client.hpp"
 
@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "api_client_fixture.hpp"
-#include "test_http_server.hpp"
+#include "support/test_http_server.hpp"
 #include "tributary/error.hpp"
 
 namespace tributary::testkit {

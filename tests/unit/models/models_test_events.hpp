@@ -1,5 +1,5 @@
 #pragma once
-// Shared by the models unit tests: the event of DESIGN section 3 and small helpers.
+// Shared by the models unit tests: the example event of docs/api-format.md and small helpers.
 
 #include <string>
 #include <string_view>
@@ -13,7 +13,7 @@
 
 namespace tributary::models::test_events {
 
-/// The example event of DESIGN section 3, byte for byte.
+/// The example event of docs/api-format.md, byte for byte.
 inline constexpr std::string_view kDesignEvent = R"({
   "date": "2024-01-05T00:00:00",
   "country": "Spain",

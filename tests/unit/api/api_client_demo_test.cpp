@@ -1,4 +1,4 @@
-// ApiClient with the real payload parser, and against the demo API (DESIGN section 8):
+// ApiClient with the real payload parser, and against the demo API (docs/cli.md, demo-api):
 // a day fetched and fully parsed, 404 outside the range, 304, gzip, injected faults.
 
 #include <optional>
@@ -9,7 +9,7 @@
 #include <httplib.h>
 
 #include "api_client_fixture.hpp"
-#include "test_http_server.hpp"
+#include "support/test_http_server.hpp"
 #include "tributary/api_client.hpp"
 #include "tributary/demo/server.hpp"
 #include "tributary/error.hpp"

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "api_client_fixture.hpp"
-#include "test_http_server.hpp"
+#include "support/test_http_server.hpp"
 #include "tributary/api_client.hpp"
 #include "tributary/error.hpp"
 
