@@ -6,7 +6,10 @@
 #include <pqxx/pqxx>
 
 #include "integration/environment.hpp"
+#include "tributary/day_range.hpp"
+#include "tributary/error.hpp"
 #include "tributary/migrations.hpp"
+#include "tributary/status.hpp"
 
 namespace tributary::testing {
 namespace {
@@ -45,6 +48,62 @@ const std::string kJanuary5 =
 const std::string kFebruary1 =
     "2024-02-01  loaded           7          7         0          0  2024-02-02 01:02:03  "
     "2024-02-02 01:02:03  \n";
+
+std::chrono::sys_seconds utc(date::sys_days day, int h, int m, int s) {
+  return std::chrono::sys_seconds{day} + std::chrono::hours{h} + std::chrono::minutes{m} +
+         std::chrono::seconds{s};
+}
+
+TEST(DayStatuses, ReadsEveryColumnOfTheMonthsDaysInDayOrder) {
+  using namespace date::literals;
+  const auto db = fresh_database();
+  insert_day_loads(db);
+  const auto days = day_statuses(db, 2024_y / 1);
+  ASSERT_EQ(days.size(), 3U);
+
+  EXPECT_EQ(days[0].day, date::sys_days{2024_y / 1 / 3});
+  EXPECT_EQ(days[0].status, DayStatus::Loaded);
+  EXPECT_EQ(days[0].events_received, 120U);
+  EXPECT_EQ(days[0].events_loaded, 110U);
+  EXPECT_EQ(days[0].events_rejected, 6U);
+  EXPECT_EQ(days[0].events_duplicate, 4U);
+  EXPECT_EQ(days[0].loaded_at, utc(2024_y / 2 / 1, 10, 11, 12));  // .987 cut, not rounded
+  EXPECT_EQ(days[0].checked_at, utc(2024_y / 2 / 2, 0, 0, 0));
+  EXPECT_EQ(days[0].last_error, "");
+
+  EXPECT_EQ(days[1].day, date::sys_days{2024_y / 1 / 4});
+  EXPECT_EQ(days[1].status, DayStatus::Failed);
+  EXPECT_EQ(days[1].loaded_at, std::nullopt);
+  EXPECT_EQ(days[1].checked_at, utc(2024_y / 2 / 3, 23, 59, 59));
+  EXPECT_EQ(days[1].last_error, "fetching 2024-01-04: HTTP 500");
+
+  EXPECT_EQ(days[2].day, date::sys_days{2024_y / 1 / 5});
+  EXPECT_EQ(days[2].status, DayStatus::Empty);
+  EXPECT_EQ(days[2].loaded_at, utc(2024_y / 2 / 1, 8, 0, 0));  // written at +01
+}
+
+TEST(DayStatuses, ReadsEveryDayWithoutAMonth) {
+  const auto db = fresh_database();
+  insert_day_loads(db);
+  const auto days = day_statuses(db);
+  ASSERT_EQ(days.size(), 4U);
+  EXPECT_EQ(format_day(days[3].day), "2024-02-01");
+  EXPECT_EQ(days[3].events_loaded, 7U);
+}
+
+TEST(DayStatuses, MigratesAFreshDatabaseAndFindsNoDay) {
+  using namespace date::literals;
+  const auto db = fresh_database();
+  EXPECT_TRUE(day_statuses(db, 2024_y / 1).empty());
+  EXPECT_EQ(query_value(db, "select to_regclass('ingest.day_loads')::text"), "ingest.day_loads");
+}
+
+TEST(DayStatuses, ThrowsDatabaseErrorWhenTheDatabaseIsUnreachable) {
+  auto db = fresh_database();
+  db.port = 1;  // nothing listens there
+  db.connect_timeout_seconds = 2;
+  EXPECT_THROW(day_statuses(db), DatabaseError);
+}
 
 TEST(StatusCommand, PrintsOneLinePerDayOfTheMonthAndHowManyWereFound) {
   const auto db = fresh_database();
