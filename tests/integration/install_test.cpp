@@ -39,10 +39,10 @@ class InstalledPackage : public ::testing::Test {
     root = fs::temp_directory_path() / ("tributary-install-" + std::to_string(::getpid()));
     fs::remove_all(root);
     fs::create_directories(root / "empty");
-    root = fs::canonical(root);  // as /proc/self/exe will name it
+    root = fs::canonical(root);                        // as /proc/self/exe will name it
     if (!fs::exists(TRIBUTARY_CMAKE_COMMAND)) return;  // each test skips, saying why
-    install = run_process({TRIBUTARY_CMAKE_COMMAND, "--install", TRIBUTARY_BUILD_DIR, "--prefix",
-                           prefix().string()});
+    install = run_process(
+        {TRIBUTARY_CMAKE_COMMAND, "--install", TRIBUTARY_BUILD_DIR, "--prefix", prefix().string()});
   }
   static void TearDownTestSuite() { fs::remove_all(root); }
 
@@ -68,8 +68,7 @@ TEST_F(InstalledPackage, HoldsTheCliTheLibraryItsHeadersAndTheModels) {
        {"bin/tributary", "lib/libtributary.a", "lib/libtributary_models.a",
         "include/tributary/pipeline.hpp", "include/tributary/status.hpp",
         "include/tributary/models/user_event.hpp", "lib/cmake/tributary/tributaryConfig.cmake",
-        "lib/cmake/tributary/tributaryTargets.cmake",
-        "share/tributary/analysis_sql/models.yaml",
+        "lib/cmake/tributary/tributaryTargets.cmake", "share/tributary/analysis_sql/models.yaml",
         "share/tributary/analysis_sql/weekly_summary.sql"}) {
     EXPECT_TRUE(fs::exists(prefix() / file)) << file;
   }
@@ -111,9 +110,8 @@ TEST_F(InstalledPackage, ExampleBuildsOutOfTreeWithFindPackageAndLoadsJanuary) {
   DemoOptions options;
   options.events_per_day = 50;
   DemoServer server(demo_server_options(options));
-  const auto result =
-      run_process({(build / "load_january").string()}, demo_env(db, server.url()),
-                  (root / "empty").string());
+  const auto result = run_process({(build / "load_january").string()}, demo_env(db, server.url()),
+                                  (root / "empty").string());
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_THAT(result.out, HasSubstr("2024-01-05: loaded"));
   EXPECT_THAT(result.out, HasSubstr("January: 30 days loaded, 1 unchanged, 0 failed"));
@@ -123,9 +121,8 @@ TEST_F(InstalledPackage, CliRunFromAnEmptyDirectoryBuildsTheInstalledModels) {
   const auto db = fresh_database();
   auto env = database_env(db);
   env["TRIBUTARY_MODELS_DIR"] = "";  // removed: nothing names the models
-  const auto result =
-      run_process({(prefix() / "bin/tributary").string(), "run-models"}, env,
-                  (root / "empty").string());
+  const auto result = run_process({(prefix() / "bin/tributary").string(), "run-models"}, env,
+                                  (root / "empty").string());
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_THAT(result.out,
               HasSubstr("models of " +

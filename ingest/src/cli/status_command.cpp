@@ -26,13 +26,13 @@ ExitCode run_status(const StatusArgs& args, const GlobalOptions& global) {
   if (!args.month.empty()) month = parse_month(args.month, "--month");
   const auto settings = load_command_settings(global, {}, false, true);
   const auto days = day_statuses(settings.database, month);
-  std::cout << fmt::format(kLine, "day", "status", "received", "loaded", "rejected",
-                           "duplicate", "loaded at (UTC)", "checked at (UTC)", "last error");
+  std::cout << fmt::format(kLine, "day", "status", "received", "loaded", "rejected", "duplicate",
+                           "loaded at (UTC)", "checked at (UTC)", "last error");
   for (const auto& day : days) {
-    std::cout << fmt::format(kLine, format_day(day.day), to_string(day.status),
-                             day.events_received, day.events_loaded, day.events_rejected,
-                             day.events_duplicate, format_time(day.loaded_at),
-                             format_time(day.checked_at), day.last_error);
+    std::cout << fmt::format(kLine, format_day(day.day), to_string(day.status), day.events_received,
+                             day.events_loaded, day.events_rejected, day.events_duplicate,
+                             format_time(day.loaded_at), format_time(day.checked_at),
+                             day.last_error);
   }
   if (month) std::cout << days.size() << " of " << days_of(*month).size() << " days requested\n";
   return ExitCode::Success;

@@ -170,7 +170,7 @@ fs::path default_models_dir() {
   const auto executable = fs::read_symlink("/proc/self/exe", error);
   if (!error) {
     const auto installed =
-        (executable.parent_path() / ".." / "share" / "tributary" / "analysis_sql").lexically_normal();
+        (executable.parent_path() / ".." / "share/tributary/analysis_sql").lexically_normal();
     if (fs::exists(installed / "models.yaml", error)) return installed;
   }
   return TRIBUTARY_DEFAULT_MODELS_DIR;
