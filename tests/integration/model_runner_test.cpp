@@ -6,6 +6,7 @@
 
 #include "integration/fixtures/model_fixtures.hpp"
 #include "tributary/error.hpp"
+#include "tributary/pipeline.hpp"
 
 namespace tributary::testing {
 namespace {
@@ -189,6 +190,34 @@ TEST(ModelRunnerTest, UnreachableDatabaseExitsFour) {
   const auto result = run_models_cli(db, fs::path(TRIBUTARY_SOURCE_DIR) / "analysis_sql");
   EXPECT_EQ(result.exit_code, 4) << result.out << result.err;
   EXPECT_THAT(result.err, HasSubstr("cannot reach the database"));
+}
+
+}  // namespace
+}  // namespace tributary::testing
+
+namespace tributary::testing {
+namespace {
+
+TEST(ModelRunnerAfterLoad, RecordsTheModelsUnderTheLoadsRunWithoutARunOfItsOwn) {
+  const auto db = fresh_database();
+  DemoOptions data;
+  data.events_per_day = 50;
+  DemoServer server(demo_server_options(data));
+  Settings settings = model_settings(db);
+  settings.api.url = server.url();
+  settings.api.token = "demo-token";
+  const RunResult load = request_day(settings, date::sys_days{date::year{2024} / 1 / 5});
+  ASSERT_TRUE(load.ok());
+
+  const auto report = run_models_after_load(settings, load.run_id, shipped_models());
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.run_id, load.run_id);
+  EXPECT_EQ(report.models.size(), 5U);
+  EXPECT_EQ(query_value(db, "select count(*) from ingest.model_runs where run_id = " +
+                                std::to_string(load.run_id) + " and status = 'succeeded'"),
+            "5");
+  EXPECT_EQ(query_value(db, "select count(*) from ingest.runs"), "1");
+  EXPECT_NE(query_value(db, "select count(*) from analytics.daily_active_users"), "0");
 }
 
 }  // namespace

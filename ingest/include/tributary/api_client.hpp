@@ -84,15 +84,9 @@ class ApiClient {
   DayFetch fetch_day(date::sys_days day, DayConsumer& consumer,
                      const std::optional<std::string>& etag = std::nullopt);
 
-  /// The URL with any user:password removed, safe for logs and errors.
-  std::string redacted_url() const;
-
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-/// `url` with any `user:password@` removed, for logs and errors.
-std::string redact_url(std::string_view url);
 
 }  // namespace tributary

@@ -18,9 +18,6 @@ date::year_month parse_month(std::string_view text, std::string_view argument = 
 /// Every day of `month`, in order.
 std::vector<date::sys_days> days_of(date::year_month month);
 
-/// Every day from `first` to `last` inclusive (empty when last < first).
-std::vector<date::sys_days> days_between(date::sys_days first, date::sys_days last);
-
 /// `YYYY-MM-DD`.
 std::string format_day(date::sys_days day);
 

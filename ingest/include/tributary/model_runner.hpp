@@ -56,7 +56,9 @@ struct ModelRunReport {
 /// What a model run does.
 struct ModelRunOptions {
   /// The folder holding models.yaml, or the manifest file itself. Empty: the environment
-  /// variable TRIBUTARY_MODELS_DIR, else `analysis_sql` in the working directory.
+  /// variable TRIBUTARY_MODELS_DIR, else `analysis_sql` in the working directory when it
+  /// holds models.yaml, else the installed models (`../share/tributary/analysis_sql` from
+  /// the running executable's folder), else those of the source tree it was built from.
   std::string models_dir;
   /// `NAME` builds that model, `NAME+` it and everything depending on it (transitively).
   /// Empty: every model. Models left out are neither built nor checked.

@@ -25,22 +25,18 @@ struct RunOptions {
   /// Called (from a worker thread, serialised) after each day, with days done and total.
   std::function<void(const DayResult&, std::size_t done, std::size_t total)> on_day;
   /// Called once when the run stops early (a refused token, a lost database), with the days
-  /// finished so far and the reason, just before load_days throws it.
+  /// finished so far and the reason, just before the run throws it.
   std::function<void(const RunResult& so_far, const std::string& reason)> on_stopped;
 };
 
-/// Loads `days` with `parallel` in flight, each in its own transaction; a failed day does not
-/// stop the others. Applies migrations first. Writes one `ingest.runs` row (also when it
-/// ends in failure). Throws AuthError when the API refuses the token (the run stops at once)
-/// and DatabaseError when the database cannot be reached.
-RunResult load_days(const Settings& settings, const std::vector<date::sys_days>& days,
-                    const RunOptions& options, const std::string& command,
-                    const std::string& arguments_json);
-
-/// `request_day(D)`: fetch D, parse, load D in one transaction.
+/// `request_day(D)`: fetch D, parse, load D in one transaction. Applies the migrations first
+/// and writes one `ingest.runs` row (also when it ends in failure). Throws AuthError when the
+/// API refuses the token and DatabaseError when the database cannot be reached.
 RunResult request_day(const Settings& settings, date::sys_days day, const RunOptions& options = {});
 
-/// Every day of the month, several in flight (models are run by the caller).
+/// Every day of the month, `parallel` in flight, each in its own transaction; a failed day
+/// does not stop the others, a refused token stops the run at once. Migrates, records and
+/// throws as request_day. Models are run by the caller.
 RunResult backfill_month(const Settings& settings, date::year_month month,
                          const RunOptions& options = {});
 

@@ -53,13 +53,6 @@ struct SettingsSources {
   std::string local_database_env = ".local/postgres.env";  ///< written by `make db-up`
 };
 
-/// The setting names tributary knows: canonical key → environment variable.
-const std::map<std::string, std::string>& setting_environment_names();
-
-/// Reads a `.env` file: KEY=VALUE lines, `#` comments, optional `export`, optional quotes.
-/// A missing file gives an empty map; a malformed line throws ConfigError naming the line.
-std::map<std::string, std::string> read_dotenv(const std::string& path);
-
 /// Builds the settings from every source. Throws ConfigError listing every malformed value
 /// (wrong type, unknown profile, unreadable config file) by name.
 Settings load_settings(const SettingsSources& sources);

@@ -19,6 +19,7 @@
 #include "api/transfer.hpp"
 #include "common/backoff.hpp"
 #include "api/curl_handle.hpp"
+#include "api/redact_url.hpp"
 #include "common/secret_scrub.hpp"
 #include "tributary/error.hpp"
 #include "tributary/models/payload_parser.hpp"
@@ -27,6 +28,7 @@ namespace tributary {
 
 namespace {
 
+using internal::redact_url;
 using internal::set_option;
 using internal::starts_with_ci;
 using internal::Transfer;
@@ -114,7 +116,7 @@ std::vector<std::string> ApiOptions::validate() const {
   return errors;
 }
 
-std::string redact_url(std::string_view url) {
+std::string internal::redact_url(std::string_view url) {
   const auto scheme_end = url.find("://");
   const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
   const std::size_t authority_end = std::min(url.find_first_of("/?#", start), url.size());
@@ -457,10 +459,6 @@ DayFetch ApiClient::fetch_day(date::sys_days day, DayConsumer& consumer,
                               const std::optional<std::string>& etag) {
   if (!impl_) throw Error("ApiClient used after it was moved from");
   return impl_->fetch(day, consumer, etag);
-}
-
-std::string ApiClient::redacted_url() const {
-  return impl_ ? redact_url(impl_->options.url) : std::string{};
 }
 
 }  // namespace tributary

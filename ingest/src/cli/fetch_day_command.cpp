@@ -3,9 +3,8 @@
 #include <fstream>
 #include <iostream>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.hpp"
+#include "cli/rejection_report.hpp"
 #include "tributary/api_client.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
@@ -22,13 +21,13 @@ struct FetchArgs {
 
 // Parses the body as it streams in and, when asked, writes the bytes to a file; a retried
 // request starts both over.
-class ReportingConsumer final : public DayConsumer, private models::EventSink {
+class ReportingConsumer final : public DayConsumer {
  public:
   explicit ReportingConsumer(std::string save_path) : save_path_(std::move(save_path)) {}
 
   void begin_attempt() override {
-    parser_ = std::make_unique<models::PayloadParser>(static_cast<models::EventSink&>(*this));
-    rejections.clear();
+    parser_ = std::make_unique<models::PayloadParser>(report);
+    report.clear();
     if (!save_path_.empty()) {
       file_.close();
       file_.open(save_path_, std::ios::binary | std::ios::trunc);
@@ -45,14 +44,9 @@ class ReportingConsumer final : public DayConsumer, private models::EventSink {
   }
 
   models::PayloadSummary summary;
-  std::vector<std::pair<std::size_t, std::string>> rejections;
+  RejectionReport report;
 
  private:
-  void on_event(models::UserEvent&&, std::size_t) override {}
-  void on_rejection(models::Rejection&& r) override {
-    rejections.emplace_back(r.position, std::move(r.reason));
-  }
-
   std::string save_path_;
   std::ofstream file_;
   std::unique_ptr<models::PayloadParser> parser_;
@@ -66,22 +60,16 @@ ExitCode run_fetch_day(const FetchArgs& args, const GlobalOptions& global) {
   const auto fetch = client.fetch_day(day, consumer);
   const char* outcome = fetch.outcome == FetchOutcome::Empty ? "empty" : "events";
   if (args.json) {
-    auto rejected = nlohmann::json::array();
-    for (const auto& [position, reason] : consumer.rejections) {
-      rejected.push_back({{"position", position}, {"reason", reason}});
-    }
-    const nlohmann::json out = {{"day", args.day},           {"outcome", outcome},
-                                {"attempts", fetch.attempts}, {"bytes", fetch.body_bytes},
-                                {"accepted", consumer.summary.accepted}, {"rejected", rejected}};
+    nlohmann::json out = {{"day", args.day},
+                          {"outcome", outcome},
+                          {"attempts", fetch.attempts},
+                          {"bytes", fetch.body_bytes}};
+    consumer.report.add_to_json(out, consumer.summary);
     std::cout << out.dump() << '\n';
   } else {
     std::cout << args.day << ": " << outcome << " after " << fetch.attempts << " attempt(s), "
-              << fetch.body_bytes << " bytes\n"
-              << "accepted: " << consumer.summary.accepted << '\n'
-              << "rejected: " << consumer.summary.rejected << '\n';
-    for (const auto& [position, reason] : consumer.rejections) {
-      std::cout << "  position " << position << ": " << reason << '\n';
-    }
+              << fetch.body_bytes << " bytes\n";
+    consumer.report.print_text(std::cout, consumer.summary);
   }
   return ExitCode::Success;
 }

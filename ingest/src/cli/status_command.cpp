@@ -4,9 +4,8 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "db/database.hpp"
 #include "tributary/day_range.hpp"
-#include "tributary/migrations.hpp"
+#include "tributary/status.hpp"
 
 namespace tributary::cli {
 namespace {
@@ -15,44 +14,27 @@ struct StatusArgs {
   std::string month;
 };
 
+constexpr const char* kLine = "{:<10}  {:<7}  {:>9}  {:>9}  {:>8}  {:>9}  {:<19}  {:<19}  {}\n";
+
+// `YYYY-MM-DD HH:MM:SS` in UTC, or nothing.
+std::string format_time(const std::optional<std::chrono::sys_seconds>& time) {
+  return time ? date::format("%F %T", *time) : std::string();
+}
+
 ExitCode run_status(const StatusArgs& args, const GlobalOptions& global) {
   std::optional<date::year_month> month;
   if (!args.month.empty()) month = parse_month(args.month, "--month");
   const auto settings = load_command_settings(global, {}, false, true);
-  migrate(settings.database);
-  auto conn = internal::connect(settings.database);
-  internal::translate_database_errors("reading ingest.day_loads", [&] {
-    pqxx::read_transaction tx(*conn);
-    std::string first = "0001-01-01";
-    std::string last = "9999-12-31";
-    if (month) {
-      const auto days = days_of(*month);
-      first = format_day(days.front());
-      last = format_day(days.back());
-    }
-    const auto rows = tx.exec_params(
-        "select day::text, status, events_received, events_loaded, events_rejected, "
-        "events_duplicate, coalesce(to_char(loaded_at at time zone 'UTC', "
-        "'YYYY-MM-DD HH24:MI:SS'), ''), coalesce(to_char(checked_at at time zone 'UTC', "
-        "'YYYY-MM-DD HH24:MI:SS'), ''), coalesce(last_error, '') "
-        "from ingest.day_loads where day between $1 and $2 order by day",
-        first, last);
-    std::cout << fmt::format("{:<10}  {:<7}  {:>9}  {:>9}  {:>8}  {:>9}  {:<19}  {:<19}  {}\n",
-                             "day", "status", "received", "loaded", "rejected", "duplicate",
-                             "loaded at (UTC)", "checked at (UTC)", "last error");
-    std::size_t shown = 0;
-    for (const auto& row : rows) {
-      std::cout << fmt::format("{:<10}  {:<7}  {:>9}  {:>9}  {:>8}  {:>9}  {:<19}  {:<19}  {}\n",
-                               row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str(),
-                               row[4].c_str(), row[5].c_str(), row[6].c_str(), row[7].c_str(),
-                               row[8].c_str());
-      ++shown;
-    }
-    if (month) {
-      const auto expected = days_of(*month).size();
-      std::cout << shown << " of " << expected << " days requested\n";
-    }
-  });
+  const auto days = day_statuses(settings.database, month);
+  std::cout << fmt::format(kLine, "day", "status", "received", "loaded", "rejected", "duplicate",
+                           "loaded at (UTC)", "checked at (UTC)", "last error");
+  for (const auto& day : days) {
+    std::cout << fmt::format(kLine, format_day(day.day), to_string(day.status), day.events_received,
+                             day.events_loaded, day.events_rejected, day.events_duplicate,
+                             format_time(day.loaded_at), format_time(day.checked_at),
+                             day.last_error);
+  }
+  if (month) std::cout << days.size() << " of " << days_of(*month).size() << " days requested\n";
   return ExitCode::Success;
 }
 

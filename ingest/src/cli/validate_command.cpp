@@ -4,9 +4,8 @@
 #include <iostream>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.hpp"
+#include "cli/rejection_report.hpp"
 #include "tributary/models/payload_parser.hpp"
 
 namespace tributary::cli {
@@ -17,24 +16,14 @@ struct ValidateArgs {
   bool json = false;
 };
 
-// Counts accepted events and keeps (position, reason) of each rejection.
-class RejectionCollector final : public models::EventSink {
- public:
-  void on_event(models::UserEvent&&, std::size_t) override {}
-  void on_rejection(models::Rejection&& r) override {
-    rejections.emplace_back(r.position, std::move(r.reason));
-  }
-  std::vector<std::pair<std::size_t, std::string>> rejections;
-};
-
 ExitCode run_validate(const ValidateArgs& args) {
   std::ifstream in(args.file, std::ios::binary);
   if (!in) {
     std::cerr << "error: cannot read " << args.file << '\n';
     return ExitCode::Usage;
   }
-  RejectionCollector collector;
-  models::PayloadParser parser(collector);
+  RejectionReport report;
+  models::PayloadParser parser(report);
   models::PayloadSummary summary;
   try {
     std::vector<char> buffer(1 << 20);
@@ -49,18 +38,11 @@ ExitCode run_validate(const ValidateArgs& args) {
   }
 
   if (args.json) {
-    auto rejected = nlohmann::json::array();
-    for (const auto& [position, reason] : collector.rejections) {
-      rejected.push_back({{"position", position}, {"reason", reason}});
-    }
-    const nlohmann::json out = {{"accepted", summary.accepted}, {"rejected", rejected}};
+    nlohmann::json out = nlohmann::json::object();
+    report.add_to_json(out, summary);
     std::cout << out.dump() << '\n';
   } else {
-    std::cout << "accepted: " << summary.accepted << '\n'
-              << "rejected: " << summary.rejected << '\n';
-    for (const auto& [position, reason] : collector.rejections) {
-      std::cout << "  position " << position << ": " << reason << '\n';
-    }
+    report.print_text(std::cout, summary);
   }
   return ExitCode::Success;
 }

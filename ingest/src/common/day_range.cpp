@@ -49,16 +49,12 @@ date::year_month parse_month(std::string_view text, std::string_view argument) {
   return ym;
 }
 
-std::vector<date::sys_days> days_between(date::sys_days first, date::sys_days last) {
-  std::vector<date::sys_days> days;
-  for (auto d = first; d <= last; d += date::days{1}) days.push_back(d);
-  return days;
-}
-
 std::vector<date::sys_days> days_of(date::year_month month) {
   const date::sys_days first{month / 1};
   const date::sys_days last{month / date::last};
-  return days_between(first, last);
+  std::vector<date::sys_days> days;
+  for (auto d = first; d <= last; d += date::days{1}) days.push_back(d);
+  return days;
 }
 
 std::string format_day(date::sys_days day) { return date::format("%F", day); }

@@ -51,8 +51,8 @@ std::string describe_arguments(nlohmann::json args, const Settings& settings, co
   return args.dump();
 }
 
-}  // namespace
-
+// Loads `days` with `parallel` in flight, each in its own transaction; a failed day does not
+// stop the others. Applies migrations first; writes one `ingest.runs` row.
 RunResult load_days(const Settings& settings, const std::vector<date::sys_days>& days,
                     const RunOptions& options, const std::string& command,
                     const std::string& arguments_json) {
@@ -129,6 +129,8 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
   }
   return result;
 }
+
+}  // namespace
 
 RunResult request_day(const Settings& settings, date::sys_days day, const RunOptions& options) {
   return load_days(settings, {day}, options, "request-day",

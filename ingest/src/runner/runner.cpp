@@ -159,6 +159,23 @@ void build_all(pqxx::connection& conn, const internal::Manifest& manifest,
   tx.exec_params("select pg_advisory_unlock($1)", kModelRunLockKey);
 }
 
+// Where the models are when neither the options nor TRIBUTARY_MODELS_DIR say:
+// ./analysis_sql when run from a checkout; else the copy installed beside the executable
+// (<prefix>/bin/../share/tributary/analysis_sql); else the source tree this binary was
+// built from (a build tree run from elsewhere).
+fs::path default_models_dir() {
+  const fs::path here = "analysis_sql";
+  if (fs::exists(here / "models.yaml")) return here;
+  std::error_code error;
+  const auto executable = fs::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const auto installed =
+        (executable.parent_path() / ".." / "share/tributary/analysis_sql").lexically_normal();
+    if (fs::exists(installed / "models.yaml", error)) return installed;
+  }
+  return TRIBUTARY_DEFAULT_MODELS_DIR;
+}
+
 }  // namespace
 
 const char* to_string(ModelStatus status) {
@@ -184,13 +201,7 @@ fs::path models_manifest_path(const ModelRunOptions& options) {
   if (where.empty()) {
     if (const char* env = std::getenv("TRIBUTARY_MODELS_DIR"); env != nullptr) where = env;
   }
-  if (where.empty()) {
-    // ./analysis_sql when run from a checkout; else the models of the source tree this
-    // binary was built from (installed copies set TRIBUTARY_MODELS_DIR).
-    where = "analysis_sql";
-    if (!fs::exists(fs::path(where) / "models.yaml")) where = TRIBUTARY_DEFAULT_MODELS_DIR;
-  }
-  fs::path path(where);
+  fs::path path = where.empty() ? default_models_dir() : fs::path(where);
   const auto ext = path.extension();
   if ((ext == ".yaml" || ext == ".yml") && !fs::is_directory(path)) return path;
   return path / "models.yaml";

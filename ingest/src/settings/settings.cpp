@@ -11,9 +11,15 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "settings/dotenv.hpp"
+#include "settings/environment_names.hpp"
 #include "tributary/error.hpp"
 
 namespace tributary {
+
+using internal::read_dotenv;
+using internal::setting_environment_names;
+
 namespace {
 
 // A raw setting value and where it came from, so a bad value is reported by the name the
@@ -162,7 +168,7 @@ std::string quote_conninfo(const std::string& value) {
 
 }  // namespace
 
-const std::map<std::string, std::string>& setting_environment_names() {
+const std::map<std::string, std::string>& internal::setting_environment_names() {
   static const std::map<std::string, std::string> names = {
       {"api.url", "API_URL"},
       {"api.token", "API_TOKEN"},
@@ -188,7 +194,7 @@ const std::map<std::string, std::string>& setting_environment_names() {
   return names;
 }
 
-std::map<std::string, std::string> read_dotenv(const std::string& path) {
+std::map<std::string, std::string> internal::read_dotenv(const std::string& path) {
   std::map<std::string, std::string> values;
   std::ifstream in(path);
   if (!in) return values;

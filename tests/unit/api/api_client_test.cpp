@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "api/redact_url.hpp"
 #include "api_client_fixture.hpp"
 #include "support/test_http_server.hpp"
 #include "tributary/error.hpp"
@@ -298,22 +299,22 @@ TEST_F(ApiClientTest, DoesNotRetryATlsFailure) {
 }
 
 TEST(RedactUrl, StripsUserinfo) {
-  EXPECT_EQ(redact_url("https://user:secret@api.example.com/events"),
+  EXPECT_EQ(internal::redact_url("https://user:secret@api.example.com/events"),
             "https://api.example.com/events");
-  EXPECT_EQ(redact_url("http://token@127.0.0.1:8085/events?date=2024-01-05"),
+  EXPECT_EQ(internal::redact_url("http://token@127.0.0.1:8085/events?date=2024-01-05"),
             "http://127.0.0.1:8085/events?date=2024-01-05");
-  EXPECT_EQ(redact_url("user:secret@host/x"), "host/x");
+  EXPECT_EQ(internal::redact_url("user:secret@host/x"), "host/x");
 }
 
 TEST(RedactUrl, KeepsOnlyTheDateParameter) {
-  EXPECT_EQ(redact_url("https://h/e?key=s3cret&date=2024-01-05&sig=x#frag"),
+  EXPECT_EQ(internal::redact_url("https://h/e?key=s3cret&date=2024-01-05&sig=x#frag"),
             "https://h/e?date=2024-01-05");
-  EXPECT_EQ(redact_url("https://h/e?key=s3cret"), "https://h/e");
+  EXPECT_EQ(internal::redact_url("https://h/e?key=s3cret"), "https://h/e");
 }
 
 TEST(RedactUrl, LeavesAPlainUrlAlone) {
-  EXPECT_EQ(redact_url("http://127.0.0.1:8085/events"), "http://127.0.0.1:8085/events");
-  EXPECT_EQ(redact_url("https://api.example.com"), "https://api.example.com");
+  EXPECT_EQ(internal::redact_url("http://127.0.0.1:8085/events"), "http://127.0.0.1:8085/events");
+  EXPECT_EQ(internal::redact_url("https://api.example.com"), "https://api.example.com");
 }
 
 TEST(ApiOptionsValidate, AcceptsTheDefaultsWithAUrlAndNoToken) {
@@ -372,7 +373,6 @@ TEST_F(ApiClientTest, IsUsableAfterAMove) {
   ApiClient first(options_for(server.url()));
   ApiClient second(std::move(first));
   EXPECT_EQ(second.fetch_day(kDay, consumer_).outcome, FetchOutcome::Events);
-  EXPECT_EQ(second.redacted_url(), server.url());
 }
 
 }  // namespace

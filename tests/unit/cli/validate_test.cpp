@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
+#include "support/test_http_server.hpp"
 #include "tributary/demo/server.hpp"
 
 namespace tributary::testing {
@@ -90,6 +91,54 @@ TEST(CliValidate, ExitsZeroForAnArrayWhateverItsEvents) {
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(result.out)["rejected"].size(), 4u);
   fs::remove(path);
+}
+
+// One event the generator made valid, then two that break a rule.
+std::string small_payload() {
+  DemoOptions options;
+  options.seed = 7;
+  options.events_per_day = 1;
+  options.invalid_rate = 0;
+  std::string valid;
+  DemoGenerator(options).generate_day(kDay, [&](const GeneratedEvent& e) { valid = e.json; });
+  return "[" + valid + ", 1, {}]";
+}
+
+const std::string kSmallReportText =
+    "accepted: 1\n"
+    "rejected: 2\n"
+    "  position 1: event: not an object\n"
+    "  position 2: date: missing\n";
+const std::string kSmallReportRejected =
+    R"("rejected":[{"position":1,"reason":"event: not an object"},)"
+    R"({"position":2,"reason":"date: missing"}])";
+
+TEST(CliValidate, PrintsTheCountsThenOneLinePerRejection) {
+  const auto path = temp_file("small.json");
+  std::ofstream(path) << small_payload();
+  const auto text = run_process({TRIBUTARY_CLI_PATH, "validate", path.string()});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out, kSmallReportText);
+  const auto json = run_process({TRIBUTARY_CLI_PATH, "validate", path.string(), "--json"});
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(json.out, R"({"accepted":1,)" + kSmallReportRejected + "}\n");
+  fs::remove(path);
+}
+
+TEST(CliFetchDay, PrintsTheFetchThenTheSameReportAsValidate) {
+  const auto body = small_payload();
+  testkit::TestHttpServer server(testkit::answer(200, body));
+  const std::map<std::string, std::string> env = {{"API_URL", server.url()},
+                                                  {"API_TOKEN", "demo-token"}};
+  const auto text = run_process({TRIBUTARY_CLI_PATH, "fetch-day", "2024-01-10"}, env);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out, "2024-01-10: events after 1 attempt(s), " + std::to_string(body.size()) +
+                          " bytes\n" + kSmallReportText);
+  const auto json = run_process({TRIBUTARY_CLI_PATH, "fetch-day", "2024-01-10", "--json"}, env);
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(json.out, R"({"accepted":1,"attempts":1,"bytes":)" + std::to_string(body.size()) +
+                          R"(,"day":"2024-01-10","outcome":"events",)" + kSmallReportRejected +
+                          "}\n");
 }
 
 // Peak memory of `tributary fetch-day` (client + streaming parser, in their own process)

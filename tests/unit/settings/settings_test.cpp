@@ -9,6 +9,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "settings/dotenv.hpp"
+#include "settings/environment_names.hpp"
 #include "tributary/error.hpp"
 
 namespace tributary {
@@ -28,7 +30,7 @@ class SettingsTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
     fs::current_path(dir_);
-    for (const auto& [key, env] : setting_environment_names()) {
+    for (const auto& [key, env] : internal::setting_environment_names()) {
       if (const char* v = std::getenv(env.c_str())) saved_[env] = v;
       ::unsetenv(env.c_str());
     }
@@ -37,7 +39,7 @@ class SettingsTest : public ::testing::Test {
   void TearDown() override {
     fs::current_path(old_cwd_);
     fs::remove_all(dir_);
-    for (const auto& [key, env] : setting_environment_names()) ::unsetenv(env.c_str());
+    for (const auto& [key, env] : internal::setting_environment_names()) ::unsetenv(env.c_str());
     for (const auto& [env, value] : saved_) ::setenv(env.c_str(), value.c_str(), 1);
   }
   static void write(const std::string& name, const std::string& text) {
@@ -72,6 +74,32 @@ TEST_F(SettingsTest, DotenvBeatsYaml) {
   write("tributary.yaml", "parallel: 2\n");
   write(".env", "# comment\nexport TRIBUTARY_PARALLEL='3'\n");
   EXPECT_EQ(load_settings({}).parallel, 3);
+}
+
+TEST_F(SettingsTest, ReadDotenvTakesCommentsExportQuotesAndTrailingComments) {
+  write("x.env",
+        "# comment\n\nexport A=1\n B = \"two # words\" \nC='single'\nD=plain # note\nE=\n");
+  const std::map<std::string, std::string> want = {
+      {"A", "1"}, {"B", "two # words"}, {"C", "single"}, {"D", "plain"}, {"E", ""}};
+  EXPECT_EQ(internal::read_dotenv("x.env"), want);
+  EXPECT_TRUE(internal::read_dotenv("missing.env").empty());
+}
+
+TEST_F(SettingsTest, ReadDotenvNamesTheMalformedLine) {
+  write("x.env", "A=1\n=2\n");
+  try {
+    internal::read_dotenv("x.env");
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("x.env:2: expected KEY=VALUE"));
+  }
+}
+
+TEST_F(SettingsTest, EnvironmentNamesMapCanonicalKeysToTheirVariables) {
+  const auto& names = internal::setting_environment_names();
+  EXPECT_EQ(names.at("api.url"), "API_URL");
+  EXPECT_EQ(names.at("database.password"), "POSTGRES_PASSWORD");
+  EXPECT_EQ(names.at("parallel"), "TRIBUTARY_PARALLEL");
 }
 
 TEST_F(SettingsTest, ProfileOverlaysTheBase) {
