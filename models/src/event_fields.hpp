@@ -93,6 +93,7 @@ inline constexpr std::string_view kEmpty = "empty";
 inline constexpr std::string_view kLongerThan36 = "longer than 36 characters";
 inline constexpr std::string_view kContainsNul = "contains a NUL character";
 inline constexpr std::string_view kDuplicateKey = "duplicate key";
+inline constexpr std::string_view kInvalidUnicodeEscape = "invalid Unicode escape";
 inline constexpr std::string_view kNotValidJson = "not valid JSON: ";
 }  // namespace rule
 
