@@ -18,15 +18,14 @@ namespace fs = std::filesystem;
 const std::string kScripts = std::string(TRIBUTARY_SOURCE_DIR) + "/scripts";
 
 fs::path marker_path(const std::string& name) {
-  return fs::temp_directory_path() /
-         ("tributary-pwned-" + std::to_string(::getpid()) + "-" + name);
+  return fs::temp_directory_path() / ("tributary-pwned-" + std::to_string(::getpid()) + "-" + name);
 }
 
 // Logs in over TCP with libpq's PGPASSWORD (psql, no shell); what `select current_user` says.
 ProcessResult login(int port, const std::string& db, const std::string& user,
                     const std::string& password) {
-  return run_process({"/usr/bin/psql", "-X", "-At", "-h", "127.0.0.1", "-p", std::to_string(port), "-U",
-                      user, "-d", db, "-c", "select current_user"},
+  return run_process({"/usr/bin/psql", "-X", "-At", "-h", "127.0.0.1", "-p", std::to_string(port),
+                      "-U", user, "-d", db, "-c", "select current_user"},
                      {{"PGPASSWORD", password}, {"PGSERVICE", ""}, {"PGPASSFILE", "/dev/null"}});
 }
 
@@ -50,7 +49,8 @@ TEST(DeployScripts, AnalystRoleLogsInWithPasswordsHoldingQuotesBackslashesAndSpa
   for (const std::string& password : hostile_passwords(marker)) {
     auto script_env = env;
     script_env["ANALYST_PASSWORD"] = password;
-    const auto created = run_process({"/bin/bash", kScripts + "/create-analyst-role.sh"}, script_env);
+    const auto created =
+        run_process({"/bin/bash", kScripts + "/create-analyst-role.sh"}, script_env);
     EXPECT_EQ(created.exit_code, 0) << "password: " << password << "\n" << created.err;
     EXPECT_THAT(created.err, ::testing::Not(::testing::HasSubstr(password)));
 
@@ -94,7 +94,8 @@ TEST(DeployScripts, DbUpSetsAPasswordHoldingQuotesBackslashesAndSpaces) {
   fs::copy_file(kScripts + "/db-up.sh", checkout / "scripts" / "db-up.sh");
   const fs::path marker = marker_path("db-up");
   fs::remove(marker);
-  const std::string password = "it's x' \\! touch " + marker.string() + " \\ back\\\\slash and spaces";
+  const std::string password =
+      "it's x' \\! touch " + marker.string() + " \\ back\\\\slash and spaces";
   std::ofstream(checkout / ".local" / "postgres.env") << "POSTGRES_PASSWORD=" << password << '\n';
 
   const int port = free_port();

@@ -96,8 +96,9 @@ TEST_F(CliCoreDumpTest, AMalformedAllowCoreDumpsIsAConfigurationError) {
   const auto result = run_process({TRIBUTARY_CLI_PATH, "validate", "/nonexistent.json"},
                                   {{"TRIBUTARY_ALLOW_CORE_DUMPS", "sometimes"}});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_THAT(result.err, ::testing::HasSubstr(
-                              "TRIBUTARY_ALLOW_CORE_DUMPS must be true or false (got 'sometimes')"));
+  EXPECT_THAT(
+      result.err,
+      ::testing::HasSubstr("TRIBUTARY_ALLOW_CORE_DUMPS must be true or false (got 'sometimes')"));
 }
 
 TEST_F(CliCoreDumpTest, AFatalSignalStillPrintsTheStackAndLeavesNoCoreFile) {
