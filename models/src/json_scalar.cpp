@@ -11,7 +11,7 @@ IntegerValue Scalar::to_integer() const noexcept {
     case Type::kUnsigned:
       return integer_from_unsigned(unsigned_integer);
     case Type::kFloat:
-      return integer_from_float(floating, *token);
+      return integer_from_float(*token);
     case Type::kString:
       return integer_from_text(*text);
     case Type::kNull:

@@ -98,6 +98,11 @@ TEST(EventParserRejection, RejectsDigitStringsThatAreNotPlainIntegers) {
 TEST(EventParserRejection, RejectsNonIntegralNumbersWithExponent) {
   EXPECT_EQ(reason(with_raw_value("amp_id", "1.25e1")), "amp_id: not an integer");
   EXPECT_EQ(reason(with_raw_value("amp_id", "5.01")), "amp_id: not an integer");
+  // Read exactly, not through a double: these would round to an integer.
+  EXPECT_EQ(reason(with_raw_value("amp_id", "1e-400")), "amp_id: not an integer");
+  EXPECT_EQ(reason(with_raw_value("amp_id", "9007199254740993.5")), "amp_id: not an integer");
+  EXPECT_EQ(reason(with_raw_value("amp_id", "9.0071992547409935e15")), "amp_id: not an integer");
+  EXPECT_EQ(reason(with_raw_value("amp_id", "123e-1")), "amp_id: not an integer");
 }
 
 TEST(EventParserRejection, RejectsNonIntegerCorporateId) {
@@ -117,6 +122,11 @@ TEST(EventParserRejection, RejectsIntegersBeyondInt64AsOutOfRange) {
   EXPECT_EQ(reason(with_raw_value("event_time", "99999999999999999999.0")),
             "event_time: out of range");
   EXPECT_EQ(reason(with_raw_value("event_time", "1e19")), "event_time: out of range");
+  EXPECT_EQ(reason(with_raw_value("event_time", "9223372036854775808.0")),
+            "event_time: out of range");
+  EXPECT_EQ(reason(with_raw_value("event_time", "-9.223372036854775809e18")),
+            "event_time: out of range");
+  EXPECT_EQ(reason(with_raw_value("event_time", "1e300")), "event_time: out of range");
   EXPECT_EQ(reason(with_raw_value("event_time", "1e999")), "event_time: out of range");
   EXPECT_EQ(reason(with("/event_time", "99999999999999999999")), "event_time: out of range");
   EXPECT_EQ(reason(with("/user_properties/user_corporate_id", "-99999999999999999999")),
