@@ -308,8 +308,7 @@ bool EventReader::parse_error(std::size_t position, const std::string& /*last_to
                               const nlohmann::detail::exception& error) {
   if (is_lone_surrogate_error(error.id, error.what())) {
     stopped_early_ = true;
-    reject_lone_surrogate(std::string_view(error.what()).find("object key") !=
-                          std::string_view::npos);
+    reject_lone_surrogate(is_object_key_error(error.what()));
     return false;
   }
   if (error.id == kNumberOverflowError) {

@@ -39,12 +39,13 @@ nlohmann::ordered_json Scalar::to_json() const {
   return nullptr;
 }
 
-bool is_lone_surrogate_error(int id, std::string_view what) noexcept {
-  constexpr int kSyntaxError = 101;
-  return id == kSyntaxError && what.find("invalid string: surrogate U+") != std::string_view::npos;
-}
-
 namespace {
+
+// What nlohmann wrote itself in a parse error message: the rest, from `; last read: '`,
+// quotes the input, which may hold any text.
+std::string_view own_words(std::string_view what) noexcept {
+  return what.substr(0, what.find("; last read: "));
+}
 
 // The code unit of the `\uXXXX` escape at `at`, or -1 when there is none.
 int escaped_unit(std::string_view text, std::size_t at) noexcept {
@@ -63,6 +64,16 @@ int escaped_unit(std::string_view text, std::size_t at) noexcept {
 }
 
 }  // namespace
+
+bool is_lone_surrogate_error(int id, std::string_view what) noexcept {
+  constexpr int kSyntaxError = 101;
+  return id == kSyntaxError &&
+         own_words(what).find("- invalid string: surrogate U+") != std::string_view::npos;
+}
+
+bool is_object_key_error(std::string_view what) noexcept {
+  return own_words(what).find("while parsing object key -") != std::string_view::npos;
+}
 
 std::size_t lone_surrogate_escape(std::string_view token) noexcept {
   for (std::size_t i = 1; i < token.size(); ++i) {

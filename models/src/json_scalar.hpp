@@ -69,6 +69,8 @@ inline constexpr int kNumberOverflowError = 406;
 /// Whether a parse error is nlohmann refusing a `\uD800`..`\uDFFF` escape that is not half
 /// of a surrogate pair: valid JSON grammar, but no Unicode text (Postgres cannot store it).
 bool is_lone_surrogate_error(int id, std::string_view what) noexcept;
+/// Whether nlohmann's parse error arose in an object key rather than a value.
+bool is_object_key_error(std::string_view what) noexcept;
 
 /// Offset in `token` (JSON string text as written, from its opening quote) of the first
 /// `\u` escape of a surrogate that is not half of a valid pair; npos when there is none.

@@ -184,8 +184,12 @@ class VerdictSax final : public nlohmann::json_sax<nlohmann::json> {
   bool parse_error(std::size_t position, const std::string& token,
                    const nlohmann::detail::exception& e) override {
     overflow_ = e.id == 406;
+    // Only the words before `; last read:` are nlohmann's; the rest quotes the input.
+    const std::string_view what(e.what());
     lone_surrogate_ =
-        e.id == 101 && std::string_view(e.what()).find("surrogate U+") != std::string_view::npos;
+        e.id == 101 &&
+        what.substr(0, what.find("; last read: ")).find("- invalid string: surrogate U+") !=
+            std::string_view::npos;
     error_end_ = position;
     error_token_ = token;
     return false;
