@@ -419,17 +419,26 @@ JsonVerdict json_verdict(std::string_view text, std::size_t* elements) {
       return JsonVerdict::kArray;
     }
     if (!sax.overflow() && !sax.lone_surrogate()) return JsonVerdict::kInvalid;
-    const std::size_t length = sax.error_token().size();
-    // A string cut off by the end of the text: nlohmann counted the end as a character.
-    if (sax.lone_surrogate() && sax.error_end() > copy.size()) return JsonVerdict::kInvalid;
-    if (length == 0 || sax.error_end() < length || sax.error_end() > copy.size()) {
-      fail("cannot locate where nlohmann stopped", copy);
-    }
-    const std::size_t start = sax.error_end() - length;
+    const std::string& token = sax.error_token();
+    const std::size_t length = token.size();
+    const bool located = length > 0 && sax.error_end() >= length &&
+                         sax.error_end() <= copy.size() &&
+                         copy.compare(sax.error_end() - length, length, token) == 0;
+    const std::size_t start = located ? sax.error_end() - length : 0;
     if (sax.overflow()) {
+      if (!located) fail("cannot locate the overflowing number", copy);
       overflow = true;
       copy.replace(start, length, "0");
       continue;
+    }
+    if (!located) {
+      // The string was cut off by the end of the text (nlohmann counts the end as a
+      // character), or a raw control character follows the escape (nlohmann writes it as
+      // `<U+001F>` in the token): not JSON either way.
+      if (sax.error_end() > copy.size() || token.find("<U+00") != std::string::npos) {
+        return JsonVerdict::kInvalid;
+      }
+      fail("cannot locate the lone surrogate's string", copy);
     }
     const std::size_t escape = unpaired_surrogate(sax.error_token());
     if (escape == std::string_view::npos) fail("cannot locate the lone surrogate", copy);

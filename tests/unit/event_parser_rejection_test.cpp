@@ -329,7 +329,7 @@ TEST(EventParserRejection, TextThatIsNotJsonAfterALoneSurrogateIsStillNotJson) {
   for (const char* text :
        {R"({"city":"\ud800", junk})", R"({"city":"\ud800\x"})", R"({"city":"\ud800\u12"})",
         R"({"city":"\ud800)", R"({"a":"\udc00","b":tru})", "{\"a\":\"\\ud800\",\"b\":\"\xff\"}",
-        R"({"a":{"- invalid string: surrogate U+]}})"}) {
+        R"({"a":{"- invalid string: surrogate U+]}})", "{\"a\":\"\\ud800\x17\"}"}) {
     EXPECT_EQ(reason(text).rfind("event: not valid JSON: ", 0), 0u) << text << ": " << reason(text);
   }
 }
