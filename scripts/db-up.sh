@@ -50,15 +50,19 @@ else
   password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 fi
 
-# The password travels on stdin (psql's \set from a here-doc), never on a command line.
-psql_pg -d postgres <<SQL
-\set pw '$password'
+# The password reaches psql through its environment only (runuser keeps it): \getenv reads
+# it and :'pw' quotes it, so no character in it can end the literal or start a
+# meta-command, and it never shows on a command line. Any error fails this script.
+export TRIBUTARY_DB_UP_PASSWORD=$password
+psql_pg -d postgres <<'SQL'
+\getenv pw TRIBUTARY_DB_UP_PASSWORD
 select format('create role tributary login createrole password %L', :'pw')
  where not exists (select from pg_roles where rolname = 'tributary') \gexec
 select format('alter role tributary login createrole password %L', :'pw') \gexec
 select 'create database tributary owner tributary'
  where not exists (select from pg_database where datname = 'tributary') \gexec
 SQL
+unset TRIBUTARY_DB_UP_PASSWORD
 
 umask 077
 cat > "$envfile" <<ENV

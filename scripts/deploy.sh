@@ -12,7 +12,10 @@ if [ -f .env ]; then set -a; . ./.env; set +a; fi
 
 if [ -z "${DATABASE_URL:-}" ] && [ -z "${POSTGRES_HOST:-}" ]; then
   bash scripts/db-up.sh
-  set -a; . .local/postgres.env; set +a
+  # Read literally, not sourced: a password is data, whatever characters it holds.
+  while IFS= read -r setting; do
+    case $setting in POSTGRES_*=* | LOCAL_PG_*=*) export "${setting%%=*}=${setting#*=}" ;; esac
+  done <.local/postgres.env
   db_local=1
 else
   echo "deploy: using the configured database"
@@ -49,7 +52,8 @@ fi
 
 # The analysts' login role: a member of tributary_reader (SELECT on analytics.* and
 # public.user_events only). Its password comes from ANALYST_PASSWORD (.env), else one is
-# generated once into .local/analyst.env. It travels on stdin, never on a command line.
+# generated once into .local/analyst.env. It reaches psql through the environment only
+# (scripts/create-analyst-role.sh), never a command line or spliced SQL.
 if [ -z "${ANALYST_PASSWORD:-}" ]; then
   if [ -s .local/analyst.env ]; then
     ANALYST_PASSWORD=$(sed -n 's/^ANALYST_PASSWORD=//p' .local/analyst.env)
@@ -70,16 +74,7 @@ psql_owner() {
       -U "$db_user" -d "$db_name" "$@"
   fi
 }
-if ! psql_owner >/dev/null <<SQL
-\set pw '$ANALYST_PASSWORD'
-select format('create role analyst login password %L', :'pw')
- where not exists (select from pg_roles where rolname = 'analyst') \gexec
-select format('alter role analyst login password %L', :'pw') \gexec
-grant tributary_reader to analyst;
-SQL
-then
-  echo "deploy: could not create the login role analyst (the database user needs CREATEROLE)" >&2
-fi
+ANALYST_PASSWORD=$ANALYST_PASSWORD bash scripts/create-analyst-role.sh
 
 for table in weekly_engagement weekly_active_corporations weekly_summary; do
   echo

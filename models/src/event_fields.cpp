@@ -1,8 +1,8 @@
 #include "event_fields.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
-#include <cmath>
 #include <cstring>
 #include <limits>
 #include <system_error>
@@ -152,23 +152,65 @@ IntegerValue integer_from_unsigned(std::uint64_t value) noexcept {
   return ok(static_cast<std::int64_t>(value));
 }
 
-IntegerValue integer_from_float(double value, std::string_view token) noexcept {
-  if (token.find_first_of("eE") == std::string_view::npos) {
-    // `-?digits[.digits]`: integral when the fraction is all zeros; the digits are read
-    // exactly, so 20-digit integers are `out of range` rather than rounded.
-    const std::size_t dot = token.find('.');
-    if (dot != std::string_view::npos &&
-        token.find_first_not_of('0', dot + 1) != std::string_view::npos) {
-      return not_an_integer();
+IntegerValue integer_from_float(std::string_view token) noexcept {
+  // `-?int[.frac][(e|E)[+-]exp]`, read exactly from its text: a double would round
+  // 9007199254740993e0 to ...992 and 1e-400 to 0. Integral means every digit right of the
+  // decimal point, once the exponent has moved it, is 0.
+  const bool negative = !token.empty() && token.front() == '-';
+  if (negative) token.remove_prefix(1);
+  const std::size_t e = token.find_first_of("eE");
+  const std::string_view mantissa = token.substr(0, e);
+  long long exponent = 0;
+  if (e != std::string_view::npos) {
+    std::string_view text = token.substr(e + 1);
+    const bool down = !text.empty() && text.front() == '-';
+    if (!text.empty() && (text.front() == '-' || text.front() == '+')) text.remove_prefix(1);
+    if (text.empty()) return not_an_integer();
+    for (const char c : text) {
+      if (c < '0' || c > '9') return not_an_integer();
+      exponent = std::min(exponent * 10 + (c - '0'), 1'000'000'000LL);  // beyond any length
     }
-    return integer_from_text(token.substr(0, dot));
+    if (down) exponent = -exponent;
   }
-  if (!std::isfinite(value) || std::trunc(value) != value) return not_an_integer();
-  constexpr double kExactLimit = 9007199254740992.0;  // 2^53: doubles are exact up to here
-  // At 2^53 and beyond a double no longer tells neighbouring integers apart
-  // (9007199254740993e0 reads as ...992): refuse rather than store a different number.
-  if (std::fabs(value) >= kExactLimit) return out_of_range();
-  return ok(static_cast<std::int64_t>(value));
+  // The digits are the integer part then the fraction, without the dot.
+  const std::size_t dot = mantissa.find('.');
+  const std::string_view whole = mantissa.substr(0, dot);
+  const std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view() : mantissa.substr(dot + 1);
+  const std::size_t count = whole.size() + fraction.size();
+  const auto digit = [&](std::size_t i) {
+    return i < whole.size() ? whole[i] : fraction[i - whole.size()];
+  };
+  std::size_t first = 0;
+  for (; first < count; ++first) {
+    if (digit(first) < '0' || digit(first) > '9') return not_an_integer();
+    if (digit(first) != '0') break;
+  }
+  if (first == count) return count == 0 ? not_an_integer() : ok(0);
+  // Digits left of the decimal point, counted from the first nonzero one.
+  const long long point =
+      static_cast<long long>(whole.size()) + exponent - static_cast<long long>(first);
+  if (point <= 0) return not_an_integer();  // 0.0…d: a nonzero digit right of the point
+  for (std::size_t i = first; i < count; ++i) {
+    const char c = digit(i);
+    if (c < '0' || c > '9') return not_an_integer();
+    if (c != '0' && static_cast<long long>(i - first) >= point) return not_an_integer();
+  }
+  constexpr long long kMaxDigits = 19;  // as many as INT64_MAX
+  if (point > kMaxDigits) return out_of_range();
+  std::uint64_t magnitude = 0;
+  for (long long k = 0; k < point; ++k) {
+    const std::size_t i = first + static_cast<std::size_t>(k);
+    const std::uint64_t d = i < count ? static_cast<std::uint64_t>(digit(i) - '0') : 0;
+    if (magnitude > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return out_of_range();
+    magnitude = magnitude * 10 + d;
+  }
+  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  if (magnitude > kMax + (negative ? 1 : 0)) return out_of_range();
+  if (negative)
+    return ok(magnitude == kMax + 1 ? std::numeric_limits<std::int64_t>::min()
+                                    : -static_cast<std::int64_t>(magnitude));
+  return ok(static_cast<std::int64_t>(magnitude));
 }
 
 IntegerValue integer_from_text(std::string_view text) noexcept {

@@ -93,6 +93,7 @@ inline constexpr std::string_view kEmpty = "empty";
 inline constexpr std::string_view kLongerThan36 = "longer than 36 characters";
 inline constexpr std::string_view kContainsNul = "contains a NUL character";
 inline constexpr std::string_view kDuplicateKey = "duplicate key";
+inline constexpr std::string_view kInvalidUnicodeEscape = "invalid Unicode escape";
 inline constexpr std::string_view kNotValidJson = "not valid JSON: ";
 }  // namespace rule
 
@@ -108,8 +109,9 @@ struct IntegerValue {
 
 /// A JSON unsigned integer (nlohmann reports non-negative integers this way).
 IntegerValue integer_from_unsigned(std::uint64_t value) noexcept;
-/// A JSON number with a fraction or exponent, or one too long for 64 bits; `token` is its text.
-IntegerValue integer_from_float(double value, std::string_view token) noexcept;
+/// A JSON number with a fraction or exponent, or one too long for 64 bits, from its text
+/// `token`: exactly, never through a double, so it is the number as written or refused.
+IntegerValue integer_from_float(std::string_view token) noexcept;
 /// A string of decimal digits with an optional leading `-`.
 IntegerValue integer_from_text(std::string_view text) noexcept;
 /// "true" / "false", any case, surrounding whitespace ignored.

@@ -19,10 +19,6 @@ using OrderedJson = nlohmann::ordered_json;
 using ObjectT = OrderedJson::object_t;
 using Type = Scalar::Type;
 
-// nlohmann's exception id for a number too large for a double: valid JSON, but its parser
-// stops there.
-constexpr int kNumberOverflow = 406;
-
 constexpr std::string_view kDataKey = "data";
 constexpr std::string_view kUserPropertiesKey = "user_properties";
 
@@ -55,9 +51,9 @@ class EventReader final : public nlohmann::json_sax<Json> {
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::detail::exception& error) override;
 
-  /// True when nlohmann stopped at a number too large for a double: the text after it
-  /// was never read.
-  bool stopped_at_overflow() const noexcept { return stopped_at_overflow_; }
+  /// True when nlohmann stopped at valid JSON it cannot read (a number too large for a
+  /// double, a lone surrogate escape): the text after it was never read.
+  bool stopped_early() const noexcept { return stopped_early_; }
 
   ReadResult result() {
     ReadResult out;
@@ -90,6 +86,7 @@ class EventReader final : public nlohmann::json_sax<Json> {
     return true;  // keep reading: text that is not JSON must still be told apart
   }
   bool reject_type() { return reject(field_path(), wrong_type_rule(kind())); }
+  void reject_lone_surrogate(bool in_key);
 
   Kind kind() const { return field_ == Field::kUnknown ? Kind::kUnknown : field_spec(field_).kind; }
 
@@ -117,7 +114,7 @@ class EventReader final : public nlohmann::json_sax<Json> {
   JsonCapture capture_;            // the subtree of field_ being kept as JSON (kCapture)
   std::string reason_;
   bool invalid_json_ = false;
-  bool stopped_at_overflow_ = false;
+  bool stopped_early_ = false;
   std::string parse_message_;
   std::size_t parse_offset_ = 0;
 };
@@ -309,8 +306,13 @@ void EventReader::finish() {
 
 bool EventReader::parse_error(std::size_t position, const std::string& /*last_token*/,
                               const nlohmann::detail::exception& error) {
-  if (error.id == kNumberOverflow) {
-    stopped_at_overflow_ = true;
+  if (is_lone_surrogate_error(error.id, error.what())) {
+    stopped_early_ = true;
+    reject_lone_surrogate(is_object_key_error(error.what()));
+    return false;
+  }
+  if (error.id == kNumberOverflowError) {
+    stopped_early_ = true;
     if (mode_ == Mode::kCapture) {
       reject(capture_.value_path(field_path()), rule::kOutOfRange);
     } else if (mode_ == Mode::kFields && depth_ == 0) {
@@ -327,6 +329,25 @@ bool EventReader::parse_error(std::size_t position, const std::string& /*last_to
   parse_message_ = short_parse_message(error.what());
   parse_offset_ = position > 0 ? position - 1 : 0;
   return false;
+}
+
+// A string (a value, or a key when `in_key`) holds an escape that is no Unicode: the path
+// is the value's, or for a key the object's that holds it (`event` for the event itself).
+void EventReader::reject_lone_surrogate(bool in_key) {
+  if (mode_ == Mode::kSkip) return;
+  if (depth_ == 0) {
+    reject("event", rule::kNotAnObject);
+  } else if (mode_ == Mode::kCapture) {
+    const std::string base = field_path();
+    reject(in_key ? capture_.container_path(base) : capture_.value_path(base),
+           rule::kInvalidUnicodeEscape);
+  } else if (in_key) {
+    const std::string_view prefix = scope_prefix(scope_);
+    reject(prefix.empty() ? std::string_view("event") : prefix.substr(0, prefix.size() - 1),
+           rule::kInvalidUnicodeEscape);
+  } else {
+    reject(field_path(), rule::kInvalidUnicodeEscape);
+  }
 }
 
 void EventReader::end_capture() {
@@ -360,68 +381,11 @@ const ObjectT* EventReader::find_extras_scope() const {
 
 }  // namespace
 
-namespace {
-
-/// Accepts any JSON; remembers the first error.
-class SyntaxCheck final : public nlohmann::json_sax<Json> {
- public:
-  bool null() override { return true; }
-  bool boolean(bool /*value*/) override { return true; }
-  bool number_integer(number_integer_t /*value*/) override { return true; }
-  bool number_unsigned(number_unsigned_t /*value*/) override { return true; }
-  bool number_float(number_float_t /*value*/, const string_t& /*token*/) override { return true; }
-  bool string(string_t& /*value*/) override { return true; }
-  bool binary(binary_t& /*value*/) override { return true; }
-  bool start_object(std::size_t /*elements*/) override { return true; }
-  bool start_array(std::size_t /*elements*/) override { return true; }
-  bool end_object() override { return true; }
-  bool end_array() override { return true; }
-  bool key(string_t& /*key*/) override { return true; }
-  bool parse_error(std::size_t position, const std::string& token,
-                   const nlohmann::detail::exception& error) override {
-    error_id = error.id;
-    error_position = position;
-    error_token = token;
-    error_message = error.what();
-    return false;
-  }
-
-  int error_id = 0;
-  std::size_t error_position = 0;
-  std::string error_token;
-  std::string error_message;
-};
-
-}  // namespace
-
-std::optional<ReadResult> syntax_error_past_overflows(std::string_view text) {
-  std::string copy(text);
-  // Each pass replaces the number nlohmann gave up on (it ends where the error is reported)
-  // by `0`, which keeps the text's structure, and reads on.
-  for (;;) {
-    SyntaxCheck check;
-    if (Json::sax_parse(copy.data(), copy.data() + copy.size(), &check)) return std::nullopt;
-    if (check.error_id != kNumberOverflow) {
-      ReadResult invalid;
-      invalid.status = ReadStatus::kInvalidJson;
-      invalid.message = short_parse_message(check.error_message);
-      // Offsets past the first replacement are approximate (a replaced number is shorter).
-      invalid.offset = std::min(check.error_position > 0 ? check.error_position - 1 : 0,
-                                text.size() - (text.empty() ? 0 : 1));
-      return invalid;
-    }
-    const std::size_t end = check.error_position;
-    const std::size_t length = check.error_token.size();
-    if (length == 0 || end < length || end > copy.size()) return std::nullopt;  // cannot tell
-    copy.replace(end - length, length, "0");
-  }
-}
-
 ReadResult read_event(std::string_view text, std::size_t max_depth, UserEvent& event) {
   EventReader reader(event, max_depth);
   Json::sax_parse(text.data(), text.data() + text.size(), &reader);
-  if (reader.stopped_at_overflow()) {
-    if (auto invalid = syntax_error_past_overflows(text)) return std::move(*invalid);
+  if (reader.stopped_early()) {
+    if (auto invalid = syntax_error_past_stops(text)) return std::move(*invalid);
   }
   return reader.result();
 }

@@ -30,9 +30,10 @@ struct ReadResult {
 /// be default-constructed; it holds the event only when the result is kAccepted.
 ReadResult read_event(std::string_view text, std::size_t max_depth, UserEvent& event);
 
-/// nlohmann stops reading at a number too large for a double (valid JSON). The rest of
-/// `text` is checked here, each such number read as 0: the kInvalidJson result when the
-/// text is not JSON after all, nothing when it is.
-std::optional<ReadResult> syntax_error_past_overflows(std::string_view text);
+/// nlohmann stops reading at valid JSON it cannot read: a number too large for a double, a
+/// `\u` escape of a lone surrogate. The rest of `text` is checked here, each such number
+/// read as 0 and each such escape as U+FFFD: the kInvalidJson result when the text is not
+/// JSON after all, nothing when it is.
+std::optional<ReadResult> syntax_error_past_stops(std::string_view text);
 
 }  // namespace tributary::models::internal

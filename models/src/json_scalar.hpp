@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -60,6 +61,20 @@ struct Scalar {
   /// The value as JSON, to be kept in `extras` or a group object; moves a string out.
   nlohmann::ordered_json to_json() const;
 };
+
+/// nlohmann's exception id for a number too large for a double: valid JSON, but its parser
+/// stops there.
+inline constexpr int kNumberOverflowError = 406;
+
+/// Whether a parse error is nlohmann refusing a `\uD800`..`\uDFFF` escape that is not half
+/// of a surrogate pair: valid JSON grammar, but no Unicode text (Postgres cannot store it).
+bool is_lone_surrogate_error(int id, std::string_view what) noexcept;
+/// Whether nlohmann's parse error arose in an object key rather than a value.
+bool is_object_key_error(std::string_view what) noexcept;
+
+/// Offset in `token` (JSON string text as written, from its opening quote) of the first
+/// `\u` escape of a surrogate that is not half of a valid pair; npos when there is none.
+std::size_t lone_surrogate_escape(std::string_view token) noexcept;
 
 /// nlohmann's parse error message without its prefix, ASCII only and short, so it can be
 /// stored as (part of) a rejection reason: `syntax error while parsing value - ...`.

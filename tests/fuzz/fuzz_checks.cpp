@@ -43,7 +43,7 @@ constexpr std::array<std::string_view, 8> kUserPropertiesKeys = {
     "user_corporate_status", "user_signup_date", "user_role",         "user_status"};
 
 // Rules a rejection of a payload element may name (docs/validation.md and PayloadLimits).
-constexpr std::array<std::string_view, 11> kRules = {"missing",
+constexpr std::array<std::string_view, 12> kRules = {"missing",
                                                      "not a string",
                                                      "not an integer",
                                                      "not a boolean",
@@ -53,7 +53,8 @@ constexpr std::array<std::string_view, 11> kRules = {"missing",
                                                      "empty",
                                                      "longer than 36 characters",
                                                      "contains a NUL character",
-                                                     "duplicate key"};
+                                                     "duplicate key",
+                                                     "invalid Unicode escape"};
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& names, std::string_view name) {
@@ -183,12 +184,20 @@ class VerdictSax final : public nlohmann::json_sax<nlohmann::json> {
   bool parse_error(std::size_t position, const std::string& token,
                    const nlohmann::detail::exception& e) override {
     overflow_ = e.id == 406;
+    // Only the words before `; last read:` are nlohmann's; the rest quotes the input.
+    const std::string_view what(e.what());
+    lone_surrogate_ =
+        e.id == 101 &&
+        what.substr(0, what.find("; last read: ")).find("- invalid string: surrogate U+") !=
+            std::string_view::npos;
     error_end_ = position;
     error_token_ = token;
     return false;
   }
 
   bool overflow() const { return overflow_; }
+  /// A `\u` escape of a surrogate that is not half of a pair (valid JSON grammar).
+  bool lone_surrogate() const { return lone_surrogate_; }
   /// Where the number nlohmann gave up on ends, and its text.
   std::size_t error_end() const { return error_end_; }
   const std::string& error_token() const { return error_token_; }
@@ -215,6 +224,7 @@ class VerdictSax final : public nlohmann::json_sax<nlohmann::json> {
   std::size_t elements_ = 0;
   bool top_is_array_ = false;
   bool overflow_ = false;
+  bool lone_surrogate_ = false;
   std::size_t error_end_ = 0;
   std::string error_token_;
 };
@@ -365,31 +375,75 @@ void check_raw_json(const models::Rejection& rejection) {
   }
 }
 
-JsonVerdict json_verdict(std::string_view text, std::size_t* elements) {
-  if (std::memchr(text.data(), 0, text.size()) != nullptr) return JsonVerdict::kInvalid;
-  VerdictSax sax;
-  const bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &sax);
-  if (!ok && !sax.overflow()) return JsonVerdict::kInvalid;
-  if (!ok) {
-    // nlohmann stops at a number beyond a double: read on with each such number as `0`,
-    // to tell valid JSON (kOverflow) from text that is not JSON further on.
-    std::string copy(text);
-    for (;;) {
-      VerdictSax rest;
-      if (nlohmann::json::sax_parse(copy.begin(), copy.end(), &rest)) return JsonVerdict::kOverflow;
-      if (!rest.overflow()) return JsonVerdict::kInvalid;
-      const std::size_t length = rest.error_token().size();
-      if (length == 0 || rest.error_end() < length || rest.error_end() > copy.size()) {
-        fail("cannot locate the overflowing number", copy);
-      }
-      copy.replace(rest.error_end() - length, length, "0");
-    }
-  }
-  if (!sax.top_is_array()) return JsonVerdict::kOther;
-  if (elements != nullptr) *elements = sax.elements();
-  return JsonVerdict::kArray;
+namespace {
+
+// The code unit of `\uXXXX` at `at` in `text`, or -1.
+long utf16_escape(std::string_view text, std::size_t at) {
+  if (at + 6 > text.size() || text.substr(at, 2) != "\\u") return -1;
+  const std::string hex(text.substr(at + 2, 4));
+  if (hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) return -1;
+  return std::strtol(hex.c_str(), nullptr, 16);
 }
 
+// Where in a string token (from its quote) the first unpaired surrogate escape starts.
+std::size_t unpaired_surrogate(std::string_view token) {
+  for (std::size_t i = 1; i + 1 < token.size(); ++i) {
+    if (token[i] != '\\') continue;
+    const long unit = utf16_escape(token, i);
+    const bool high = unit >= 0xd800 && unit <= 0xdbff;
+    const long next = high ? utf16_escape(token, i + 6) : -1;
+    if ((unit >= 0xdc00 && unit <= 0xdfff) || (high && (next < 0xdc00 || next > 0xdfff))) {
+      return i;
+    }
+    i += unit < 0 ? 1 : high ? 11 : 5;
+  }
+  return std::string_view::npos;
+}
 
+}  // namespace
+
+JsonVerdict json_verdict(std::string_view text, std::size_t* elements) {
+  if (std::memchr(text.data(), 0, text.size()) != nullptr) return JsonVerdict::kInvalid;
+  // nlohmann stops at valid JSON it cannot read: it reads on with a number beyond a double
+  // as `0` (then the verdict is kOverflow: the element count is unknown), and with an escape
+  // of a lone surrogate as `\uFFFD` (same length and structure, so the verdict stands), to
+  // tell valid JSON from text that is not JSON further on.
+  std::string copy(text);
+  bool overflow = false;
+  for (;;) {
+    VerdictSax sax;
+    if (nlohmann::json::sax_parse(copy.begin(), copy.end(), &sax)) {
+      if (overflow) return JsonVerdict::kOverflow;
+      if (!sax.top_is_array()) return JsonVerdict::kOther;
+      if (elements != nullptr) *elements = sax.elements();
+      return JsonVerdict::kArray;
+    }
+    if (!sax.overflow() && !sax.lone_surrogate()) return JsonVerdict::kInvalid;
+    const std::string& token = sax.error_token();
+    const std::size_t length = token.size();
+    const bool located = length > 0 && sax.error_end() >= length &&
+                         sax.error_end() <= copy.size() &&
+                         copy.compare(sax.error_end() - length, length, token) == 0;
+    const std::size_t start = located ? sax.error_end() - length : 0;
+    if (sax.overflow()) {
+      if (!located) fail("cannot locate the overflowing number", copy);
+      overflow = true;
+      copy.replace(start, length, "0");
+      continue;
+    }
+    if (!located) {
+      // The string was cut off by the end of the text (nlohmann counts the end as a
+      // character), or a raw control character follows the escape (nlohmann writes it as
+      // `<U+001F>` in the token): not JSON either way.
+      if (sax.error_end() > copy.size() || token.find("<U+00") != std::string::npos) {
+        return JsonVerdict::kInvalid;
+      }
+      fail("cannot locate the lone surrogate's string", copy);
+    }
+    const std::size_t escape = unpaired_surrogate(sax.error_token());
+    if (escape == std::string_view::npos) fail("cannot locate the lone surrogate", copy);
+    copy.replace(start + escape, 6, "\\uFFFD");
+  }
+}
 
 }  // namespace tributary::fuzz

@@ -123,6 +123,8 @@ BackgroundProcess::~BackgroundProcess() {
   std::filesystem::remove(err_path_, ignored);
 }
 
+std::string BackgroundProcess::output() const { return slurp(out_path_); }
+
 void BackgroundProcess::kill(int signal) const {
   if (!reaped_) ::kill(pid_, signal);
 }

@@ -35,6 +35,8 @@ class BackgroundProcess {
 
   /// The child's process id.
   int pid() const noexcept { return pid_; }
+  /// What it has written to stdout so far.
+  std::string output() const;
   /// Sends `signal`.
   void kill(int signal) const;
   /// Waits for the end; the exit code (-1 when killed by a signal) and what it printed.

@@ -1,13 +1,17 @@
 // tributary — the command line. Each subcommand lives in its own file; this one parses,
 // runs the chosen command and maps what stopped it to the exit codes of docs/cli.md.
 #include <execinfo.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <string>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -20,7 +24,8 @@ namespace {
 
 // A crash (a bug in tributary or a library) must still say what happened on stderr: the
 // signal and the stack, written with async-signal-safe calls only, then the default action
-// (a core file where enabled). Under the sanitizers their own, richer reports are kept.
+// (a core file only with TRIBUTARY_ALLOW_CORE_DUMPS=true and a core limit above 0). Under
+// the sanitizers their own, richer reports are kept.
 #ifndef TRIBUTARY_SANITIZED
 void report_fatal_signal(int signal) {
   constexpr const char kHead[] = "tributary: fatal signal ";
@@ -46,13 +51,39 @@ void install_fatal_signal_report() {
 #endif
 }
 
+// The process holds the API token and the database password, so a core file would too:
+// core dumps are off (limit 0, not dumpable, which also keeps other processes of the same
+// user from attaching a debugger) unless TRIBUTARY_ALLOW_CORE_DUMPS is true. It is read from
+// the environment only, before any other setting, and follows their true/false words.
+// Returns the configuration error for a value that is neither, with dumps left off.
+std::string restrict_core_dumps() {
+  const char* raw = std::getenv("TRIBUTARY_ALLOW_CORE_DUMPS");
+  std::string word = raw == nullptr ? "" : raw;
+  constexpr const char* kSpace = " \t\r\n";
+  word.erase(0, word.find_first_not_of(kSpace));
+  word.erase(word.find_last_not_of(kSpace) + 1);
+  for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (word == "true" || word == "1" || word == "yes") return {};
+  const rlimit none{0, 0};
+  ::setrlimit(RLIMIT_CORE, &none);
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (word.empty() || word == "false" || word == "0" || word == "no") return {};
+  return std::string("TRIBUTARY_ALLOW_CORE_DUMPS must be true or false (got '") + raw + "')";
+}
+
 int run(int argc, char** argv);
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::string core_dump_error = restrict_core_dumps();
   install_fatal_signal_report();
-  const int code = run(argc, argv);
+  int code = static_cast<int>(tributary::cli::ExitCode::Usage);
+  if (core_dump_error.empty()) {
+    code = run(argc, argv);
+  } else {
+    std::cerr << "error: " << core_dump_error << '\n';
+  }
   std::cout.flush();
   std::cerr.flush();
 #ifndef TRIBUTARY_SANITIZED

@@ -1,6 +1,7 @@
 // parse_event(): events that break a rule, each with exactly one `<dotted.path>: <rule>`.
 #include "tributary/models/event_parser.hpp"
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -97,6 +98,11 @@ TEST(EventParserRejection, RejectsDigitStringsThatAreNotPlainIntegers) {
 TEST(EventParserRejection, RejectsNonIntegralNumbersWithExponent) {
   EXPECT_EQ(reason(with_raw_value("amp_id", "1.25e1")), "amp_id: not an integer");
   EXPECT_EQ(reason(with_raw_value("amp_id", "5.01")), "amp_id: not an integer");
+  // Read exactly, not through a double: these would round to an integer.
+  EXPECT_EQ(reason(with_raw_value("amp_id", "1e-400")), "amp_id: not an integer");
+  EXPECT_EQ(reason(with_raw_value("amp_id", "9007199254740993.5")), "amp_id: not an integer");
+  EXPECT_EQ(reason(with_raw_value("amp_id", "9.0071992547409935e15")), "amp_id: not an integer");
+  EXPECT_EQ(reason(with_raw_value("amp_id", "123e-1")), "amp_id: not an integer");
 }
 
 TEST(EventParserRejection, RejectsNonIntegerCorporateId) {
@@ -116,6 +122,11 @@ TEST(EventParserRejection, RejectsIntegersBeyondInt64AsOutOfRange) {
   EXPECT_EQ(reason(with_raw_value("event_time", "99999999999999999999.0")),
             "event_time: out of range");
   EXPECT_EQ(reason(with_raw_value("event_time", "1e19")), "event_time: out of range");
+  EXPECT_EQ(reason(with_raw_value("event_time", "9223372036854775808.0")),
+            "event_time: out of range");
+  EXPECT_EQ(reason(with_raw_value("event_time", "-9.223372036854775809e18")),
+            "event_time: out of range");
+  EXPECT_EQ(reason(with_raw_value("event_time", "1e300")), "event_time: out of range");
   EXPECT_EQ(reason(with_raw_value("event_time", "1e999")), "event_time: out of range");
   EXPECT_EQ(reason(with("/event_time", "99999999999999999999")), "event_time: out of range");
   EXPECT_EQ(reason(with("/user_properties/user_corporate_id", "-99999999999999999999")),
@@ -229,7 +240,8 @@ TEST(EventParserRejection, Rejects10000LevelNestingWithoutCrashing) {
 }
 
 TEST(EventParserRejection, ReadsOnPastANumberBeyondADoubleToTellTextThatIsNotJson) {
-  for (const char* text : {R"({"x":1e999}})", R"({"x":1e999, "y": })", R"({"x":[1e999, 2e999 3]})"}) {
+  for (const char* text :
+       {R"({"x":1e999}})", R"({"x":1e999, "y": })", R"({"x":[1e999, 2e999 3]})"}) {
     const EventOutcome outcome = parse_event(text, 0);
     ASSERT_TRUE(std::holds_alternative<Rejection>(outcome)) << text;
     EXPECT_EQ(std::get<Rejection>(outcome).reason.rfind("event: not valid JSON: ", 0), 0U)
@@ -266,6 +278,60 @@ TEST(EventParserRejection, KeepsRawJsonByteForByte) {
   const EventOutcome outcome = parse_event(text, 0);
   ASSERT_TRUE(std::holds_alternative<Rejection>(outcome));
   EXPECT_EQ(std::get<Rejection>(outcome), (Rejection{0, "device_id: empty", text}));
+}
+
+// `\uD800`..`\uDFFF` escapes that are not a surrogate pair: valid JSON grammar, but no
+// Unicode text, so Postgres could not store the value. Only that event is rejected.
+TEST(EventParserRejection, RejectsALoneSurrogateEscapeInAValueWithItsPath) {
+  constexpr const char* kReason = "city: invalid Unicode escape";
+  EXPECT_EQ(reason(with_raw_value("city", R"("\ud800")")), kReason);
+  EXPECT_EQ(reason(with_raw_value("city", R"("a\uDBFF\u0041b")")), kReason);  // high, not low
+  EXPECT_EQ(reason(with_raw_value("city", R"("\ud800\ud800")")), kReason);    // high, high
+  EXPECT_EQ(reason(with_raw_value("city", R"("\ud800\n")")), kReason);        // high, other escape
+  EXPECT_EQ(reason(with_raw_value("city", R"("x\udc00")")), kReason);         // a lone low
+  EXPECT_EQ(reason(with_raw_value("city", R"("\ud83d\ude00\udfff")")), kReason);
+  EXPECT_EQ(reason(with_raw_value("event_time", R"("\ud800")")),
+            "event_time: invalid Unicode escape");
+  EXPECT_EQ(reason(with_raw(R"("region_code":"\ud800",)")), "region_code: invalid Unicode escape");
+  EXPECT_EQ(reason(with_raw(R"("event_properties":{"foo":["ok","\udc00"]},)")),
+            "event_properties.foo[1]: invalid Unicode escape");
+  EXPECT_EQ(reason(with_raw(R"("extra":"\ud800",)", "user_properties")),
+            "user_properties.extra: invalid Unicode escape");
+  EXPECT_EQ(reason(with_raw(R"("team":["x","\udc00"],)", "group_ids")),
+            "data.group_ids.team[1]: invalid Unicode escape");
+  EXPECT_EQ(reason(R"(["\ud800"])"), "event: not an object");
+  // nlohmann's message quotes the input: its words there do not count.
+  EXPECT_EQ(reason(with_raw_value("city", R"("while parsing object key - \ud800")")), kReason);
+}
+
+TEST(EventParserRejection, RejectsALoneSurrogateEscapeInAKeyWithThePathOfItsObject) {
+  EXPECT_EQ(reason(with_raw(R"("\ud800":1,)")), "event: invalid Unicode escape");
+  EXPECT_EQ(reason(with_raw(R"("k\udfff":1,)", "user_properties")),
+            "user_properties: invalid Unicode escape");
+  EXPECT_EQ(reason(with_raw(R"("nested":{"ok":[1,{"a\ud800b":2}]},)")),
+            "nested.ok[1]: invalid Unicode escape");
+}
+
+TEST(EventParserRejection, AcceptsAValidSurrogatePair) {
+  const UserEvent event = test_events::accepted(with_raw_value("city", R"("\ud83d\ude00")"));
+  EXPECT_EQ(event.city, std::optional<std::string>("\xF0\x9F\x98\x80"));
+  const UserEvent extra = test_events::accepted(with_raw(R"("\uD83D\uDE00":"\uDBFF\uDFFF",)"));
+  EXPECT_EQ(extra.extras,
+            std::optional<std::string>("{\"\xF0\x9F\x98\x80\":\"\xF4\x8F\xBF\xBF\"}"));
+}
+
+TEST(EventParserRejection, KeepsTheFirstViolationBeforeALoneSurrogate) {
+  EXPECT_EQ(reason(with_raw(R"("user_id":"x","foo":"\ud800",)")), "user_id: not an integer");
+  EXPECT_EQ(reason(with_raw(R"("foo":"\ud800","bar":1e999,)")), "foo: invalid Unicode escape");
+}
+
+TEST(EventParserRejection, TextThatIsNotJsonAfterALoneSurrogateIsStillNotJson) {
+  for (const char* text :
+       {R"({"city":"\ud800", junk})", R"({"city":"\ud800\x"})", R"({"city":"\ud800\u12"})",
+        R"({"city":"\ud800)", R"({"a":"\udc00","b":tru})", "{\"a\":\"\\ud800\",\"b\":\"\xff\"}",
+        R"({"a":{"- invalid string: surrogate U+]}})", "{\"a\":\"\\ud800\x17\"}"}) {
+    EXPECT_EQ(reason(text).rfind("event: not valid JSON: ", 0), 0u) << text << ": " << reason(text);
+  }
 }
 
 }  // namespace

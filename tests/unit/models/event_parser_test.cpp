@@ -96,6 +96,34 @@ TEST(EventParser, CoercesIntegralFloatWithExponent) {
   EXPECT_EQ(accepted(text).user_id, 1700);
 }
 
+// An integral number is read exactly from its text in every notation, never through a
+// double: around 2^53, where doubles stop telling neighbouring integers apart, each value
+// is kept as written.
+TEST(EventParser, ReadsIntegralNumbersAround2To53ExactlyInEveryNotation) {
+  const auto event_time = [](const std::string& raw) {
+    std::string text = with("/event_time", 0);
+    text.replace(text.find("\"event_time\":0"), 14, "\"event_time\":" + raw);
+    return test_events::reason(text) == "<accepted>" ? accepted(text).event_time : -1;
+  };
+  for (const std::int64_t value : {9007199254740991LL, 9007199254740992LL, 9007199254740993LL}) {
+    const std::string digits = std::to_string(value);
+    EXPECT_EQ(event_time(digits), value);
+    EXPECT_EQ(event_time(digits + ".0"), value);
+    EXPECT_EQ(event_time(digits + ".000"), value);
+    EXPECT_EQ(event_time(digits + "e0"), value);
+    EXPECT_EQ(event_time(digits + "0E-1"), value);
+    EXPECT_EQ(event_time(digits.substr(0, 1) + "." + digits.substr(1) + "e15"), value);
+    EXPECT_EQ(event_time("-" + digits + ".0"), -value);
+  }
+  EXPECT_EQ(event_time("9223372036854775807.0"), INT64_MAX);
+  EXPECT_EQ(event_time("-9.223372036854775808e18"), INT64_MIN);
+  EXPECT_EQ(event_time("1e18"), 1000000000000000000LL);
+  EXPECT_EQ(event_time("12300e-2"), 123);
+  EXPECT_EQ(event_time("0.05e2"), 5);
+  EXPECT_EQ(event_time("0e999999999999"), 0);
+  EXPECT_EQ(event_time("-0.0"), 0);
+}
+
 TEST(EventParser, CoercesDigitStringToInteger) {
   EXPECT_EQ(accepted(with("/event_time", "1704445200999")).event_time, 1704445200999);
   EXPECT_EQ(accepted(with("/user_id", "-42")).user_id, -42);

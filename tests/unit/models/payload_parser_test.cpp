@@ -142,6 +142,29 @@ TEST(PayloadParser, KeepsRawJsonOfRejectionsByteForByte) {
   EXPECT_EQ(rejection_at(parsed, 3), (Rejection{3, "event: not an object", "[1, 2]"}));
 }
 
+TEST(PayloadParser, RejectsOnlyTheEventHoldingALoneSurrogateEscape) {
+  std::string element = test_events::design_json().dump();
+  element.replace(element.find(R"("city":"Madrid")"), 15, R"("city":"\ud800")");
+  std::string body = "[";
+  for (int i = 0; i < 10; ++i) {
+    if (i > 0) body += ",\n";
+    body += i == 6 ? element : with("/event_time", 1000 + i);
+  }
+  body += "]";
+  const Parsed whole = parse_whole(body);
+  EXPECT_EQ(whole.summary.accepted, 9U);
+  EXPECT_EQ(whole.summary.rejected, 1U);
+  EXPECT_EQ(rejection_at(whole, 6), (Rejection{6, "city: invalid Unicode escape", element}));
+  const Parsed bytewise = parse_in_chunks(body, [] { return std::size_t{1}; });
+  EXPECT_EQ(bytewise.elements, whole.elements);
+
+  // Text that is not JSON after such an escape still makes the body invalid.
+  std::string broken = body;
+  broken.replace(broken.find(R"("city":"\ud800")"), 15, R"("city":"\ud800",})");
+  EXPECT_EQ(payload_error(broken).value_or(PayloadError(Kind::Truncated, 0, "none")).kind(),
+            Kind::InvalidJson);
+}
+
 TEST(PayloadParser, EmptyArrayHasNoElements) {
   for (const char* body : {"[]", " [ \n ] ", "\xEF\xBB\xBF[]"}) {
     const Parsed parsed = parse_whole(body);
