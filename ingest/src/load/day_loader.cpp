@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "db/database.hpp"
+#include "db/pg_errors.hpp"
 #include "load/merge_sql.hpp"
 #include "load/staging.hpp"
 #include "tributary/api_client.hpp"
@@ -22,22 +23,9 @@ constexpr int kDayLockClass = 0x7472;  // "tr"
 // Reconnections tried after losing the database, about 30 s in all.
 constexpr int kReconnectAttempts = 8;
 
-// A day whose transaction hit one of these is simply tried again, from the fetch on.
+// A day whose transaction lost a race (a serialization failure, a deadlock, a lock timeout:
+// rolled back, see db/pg_errors) is simply tried again, from the fetch on.
 constexpr int kDatabaseAttempts = 3;
-
-// Serialization failure (40001), deadlock (40P01), lock timeout (55P03): the transaction
-// lost a race and was rolled back; the same work can succeed when run again.
-bool retryable(const std::exception& e) {
-  if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr) return true;
-  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
-    const auto& state = sql->sqlstate();
-    if (state == "40001" || state == "40P01" || state == "55P03") return true;
-    const std::string what = e.what();
-    return what.find("lock timeout") != std::string::npos ||
-           what.find("deadlock detected") != std::string::npos;
-  }
-  return false;
-}
 
 // A `--mirror` that would delete too much of a day: the day fails, nothing is deleted.
 class MirrorRefused : public Error {
@@ -127,7 +115,10 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
         result = impl_->load(day, options);
         break;
       } catch (const std::exception& e) {
-        if (attempt >= kDatabaseAttempts || !retryable(e) || !impl_->conn->is_open()) throw;
+        if (attempt >= kDatabaseAttempts || !is_retryable(classify(e)) ||
+            !impl_->conn->is_open()) {
+          throw;
+        }
         spdlog::warn("{}: {} (database attempt {}/{}); trying the day again", format_day(day),
                      e.what(), attempt, kDatabaseAttempts);
       }
@@ -142,7 +133,10 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
     // successful fetch (the mirror guard, the database).
     const auto* api = dynamic_cast<const ApiError*>(&e);
     result.attempts = api != nullptr ? api->attempts() : impl_->attempts_made;
-    const bool connection_lost = !impl_->conn || !impl_->conn->is_open();
+    // The session may be gone without libpq having noticed yet (57P01, class 08), or the
+    // other way round (a failure that is no database error, seen after the socket closed).
+    const bool connection_lost = classify(e) == PgErrorKind::ConnectionLost || !impl_->conn ||
+                                 !impl_->conn->is_open();
     if (connection_lost) {
       result.error = "lost the database connection to " + impl_->settings.database.describe() +
                      " while loading " + format_day(day) + ": " + e.what();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "db/pg_errors.hpp"
 #include "runner/ownership.hpp"
 #include "tributary/error.hpp"
 
@@ -11,15 +12,6 @@ namespace tributary::internal {
 namespace {
 
 constexpr std::size_t kMaxIdentifier = 63;
-
-// The first line of a server error, without its `ERROR:  ` prefix.
-std::string first_line(const std::string& message) {
-  std::string line = message.substr(0, message.find('\n'));
-  for (const char* prefix : {"ERROR:  ", "ERROR: "}) {
-    if (line.rfind(prefix, 0) == 0) line = line.substr(std::char_traits<char>::length(prefix));
-  }
-  return line;
-}
 
 
 // Columns that models.yaml documents but the built relation lacks.
@@ -47,21 +39,6 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
 }
 
 }  // namespace
-
-std::string explain(const pqxx::sql_error& e) {
-  const auto state = sqlstate_of(e);
-  return first_line(e.what()) + (state.empty() ? "" : " [SQLSTATE " + state + "]");
-}
-
-std::string sqlstate_of(const pqxx::sql_error& e) {
-  if (!e.sqlstate().empty()) return e.sqlstate();
-  // libpqxx 6.4 throws some classes without their SQLSTATE.
-  if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr) return "42501";
-  if (dynamic_cast<const pqxx::deadlock_detected*>(&e) != nullptr) return "40P01";
-  if (dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr) return "42P01";
-  if (dynamic_cast<const pqxx::undefined_column*>(&e) != nullptr) return "42703";
-  return {};
-}
 
 std::string building_name(const std::string& model) { return model + kBuildingSuffix; }
 std::string previous_name(const std::string& model) { return model + kPreviousSuffix; }
@@ -117,7 +94,7 @@ BuildOutcome ModelBuilder::build(const ModelSpec& model) {
         "building model " + model.name + ": lost the database connection: " + e.what(), "08006");
   } catch (const pqxx::sql_error& e) {
     BuildOutcome outcome;
-    outcome.error = explain(e);
+    outcome.error = explain_pg_error(e);
     return outcome;
   } catch (const ForeignRelationError& e) {  // taken since the check above
     BuildOutcome outcome;
@@ -139,7 +116,8 @@ BuildOutcome ModelBuilder::build_table(const ModelSpec& model, std::string* data
       const auto created = tx.exec("create table " + building + " as\n" + model.sql + "\n");
       outcome.rows = created.affected_rows();
     } catch (const pqxx::sql_error& e) {
-      outcome.error = "SQL of " + model.sql_file.filename().string() + " failed: " + explain(e);
+      outcome.error =
+          "SQL of " + model.sql_file.filename().string() + " failed: " + explain_pg_error(e);
       return outcome;  // rolled back: nothing was created
     }
     record_created(tx, manifest_.schema, building_name(model.name), 'r');
@@ -175,7 +153,7 @@ BuildOutcome ModelBuilder::build_table(const ModelSpec& model, std::string* data
   } catch (const pqxx::broken_connection&) {
     throw;
   } catch (const pqxx::sql_error& e) {
-    outcome.error = "swapping in the new table failed: " + explain(e);
+    outcome.error = "swapping in the new table failed: " + explain_pg_error(e);
     if (sqlstate_of(e) == "2BP01") {
       outcome.error +=
           " (a view outside models.yaml reads it: drop that view or add it to "
@@ -201,7 +179,8 @@ BuildOutcome ModelBuilder::build_view(const ModelSpec& model) {
     try {
       tx.exec("create view " + building + " as\n" + model.sql + "\n");
     } catch (const pqxx::sql_error& e) {
-      outcome.error = "SQL of " + model.sql_file.filename().string() + " failed: " + explain(e);
+      outcome.error =
+          "SQL of " + model.sql_file.filename().string() + " failed: " + explain_pg_error(e);
       return outcome;
     }
     if (const auto missing = missing_columns(tx, building, model); !missing.empty()) {

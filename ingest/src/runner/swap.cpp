@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "db/pg_errors.hpp"
 #include "runner/build.hpp"
 #include "runner/ownership.hpp"
 
@@ -16,10 +17,6 @@ namespace {
 constexpr int kSwapAttempts = 5;
 constexpr auto kRetryPause = std::chrono::milliseconds(250);
 
-bool lock_conflict(const pqxx::sql_error& e) {
-  const auto state = sqlstate_of(e);
-  return state == "55P03" || state == "40P01";  // lock_not_available, deadlock_detected
-}
 
 }  // namespace
 
@@ -32,8 +29,9 @@ void ModelBuilder::with_lock_retries(const std::string& what,
       work(tx);
       tx.commit();
       return;
-    } catch (const pqxx::sql_error& e) {
-      if (!lock_conflict(e) || attempt == kSwapAttempts) throw;
+    } catch (const pqxx::failure& e) {
+      // A lock timeout or a deadlock; libpqxx 6.4 throws the latter outside sql_error.
+      if (classify(e) != PgErrorKind::LockConflict || attempt == kSwapAttempts) throw;
       const std::string message = e.what();
       spdlog::warn("{}: {} (attempt {} of {}), retrying", what,
                    message.substr(0, message.find('\n')), attempt, kSwapAttempts);
