@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "db/database.hpp"
+#include "db/lock_keys.hpp"
 #include "db/pg_errors.hpp"
 #include "load/merge_sql.hpp"
 #include "load/staging.hpp"
@@ -15,10 +16,6 @@
 
 namespace tributary::internal {
 namespace {
-
-// First key of the two-key advisory lock that keeps two processes off the same day; the
-// second key is the day number.
-constexpr int kDayLockClass = 0x7472;  // "tr"
 
 // Reconnections tried after losing the database, about 30 s in all.
 constexpr int kReconnectAttempts = 8;
@@ -156,8 +153,7 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
   result.day = day;
 
   pqxx::work tx(*conn);
-  tx.exec_params("select pg_advisory_xact_lock($1, $2)", kDayLockClass,
-                 static_cast<int>(day.time_since_epoch().count()));
+  tx.exec_params("select pg_advisory_xact_lock($1, $2)", kDayLockClass, day_lock_key(day));
   // Once the day is ours, waiting long on a row lock means something is wrong: give up and
   // let the retry above run the day again (TRIBUTARY_LOCK_TIMEOUT_MS, default 30 s).
   tx.exec("set local lock_timeout = " +
