@@ -17,9 +17,11 @@
 #include <spdlog/spdlog.h>
 
 #include "api/transfer.hpp"
-#include "common/backoff.hpp"
 #include "api/curl_handle.hpp"
+#include "common/backoff.hpp"
 #include "common/secret_scrub.hpp"
+#include "common/text.hpp"
+#include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
 #include "tributary/models/payload_parser.hpp"
 
@@ -374,7 +376,7 @@ std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& da
 
 DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
                                 const std::optional<std::string>& etag) {
-  const std::string day_text = date::format("%F", day);
+  const std::string day_text = format_day(day);
   const std::string url = day_url(day_text);
   internal::CurlHeaders headers;
   if (!options.token.empty()) headers.append("api-token: " + options.token);
@@ -439,9 +441,7 @@ namespace {
 ApiOptions checked(ApiOptions options) {
   const auto errors = options.validate();
   if (errors.empty()) return options;
-  std::string message = "invalid API settings: ";
-  for (std::size_t i = 0; i < errors.size(); ++i) message += (i == 0 ? "" : "; ") + errors[i];
-  throw ConfigError(message);
+  throw ConfigError("invalid API settings: " + internal::join(errors, "; "));
 }
 
 }  // namespace

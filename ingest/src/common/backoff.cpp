@@ -7,18 +7,9 @@
 
 #include <curl/curl.h>
 
+#include "common/text.hpp"
+
 namespace tributary::internal {
-
-namespace {
-
-std::string_view trim(std::string_view text) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-}  // namespace
 
 std::chrono::milliseconds backoff_ceiling(int attempt, std::chrono::milliseconds base,
                                           std::chrono::milliseconds cap) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/text.hpp"
 #include "db/pg_errors.hpp"
 #include "runner/ownership.hpp"
 #include "tributary/error.hpp"
@@ -30,12 +31,6 @@ std::vector<std::string> missing_columns(pqxx::transaction_base& tx, const std::
     }
   }
   return missing;
-}
-
-std::string join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : separator) + p;
-  return out;
 }
 
 }  // namespace
