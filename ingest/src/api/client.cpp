@@ -16,9 +16,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "api/transfer.hpp"
 #include "api/curl_handle.hpp"
-#include "common/backoff.hpp"
+#include "api/retry_after.hpp"
+#include "api/transfer.hpp"
+#include "common/retry.hpp"
 #include "common/secret_scrub.hpp"
 #include "common/text.hpp"
 #include "tributary/day_range.hpp"
@@ -312,8 +313,14 @@ DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
     ~ForgetHeaders() { curl_easy_setopt(h, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr)); }
   } forget{h};
 
+  // Exponential backoff with full jitter, unless the server's Retry-After says otherwise.
+  const internal::RetryPolicy policy{.attempts = options.max_attempts,
+                                     .base = options.backoff_base,
+                                     .cap = options.backoff_cap,
+                                     .growth = internal::RetryPolicy::Growth::Exponential,
+                                     .full_jitter = true};
   Transient last;
-  for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
+  for (int attempt = 1; attempt <= policy.attempts; ++attempt) {
     std::variant<DayFetch, Transient> result;
     try {
       result = this->attempt(day_text, url, consumer, sent_etag);
@@ -332,12 +339,10 @@ DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
       set_option(curl.get(), CURLOPT_HTTPHEADER, "CURLOPT_HTTPHEADER", headers.get());
       forget.h = curl.get();
     }
-    if (attempt == options.max_attempts) break;
-    const milliseconds wait = last.wait ? *last.wait
-                                        : internal::backoff_delay(attempt, options.backoff_base,
-                                                                  options.backoff_cap, rng);
+    if (!policy.retries_after(attempt)) break;
+    const milliseconds wait = last.wait ? *last.wait : policy.delay(attempt, rng);
     spdlog::warn("{}: attempt {}/{} failed ({}); retrying in {} ms{}", day_text, attempt,
-                 options.max_attempts, scrub(last.reason), wait.count(),
+                 policy.attempts, scrub(last.reason), wait.count(),
                  last.wait ? " (Retry-After)" : "");
     std::this_thread::sleep_for(wait);
   }

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/retry.hpp"
 #include "db/database.hpp"
 #include "db/lock_keys.hpp"
 #include "db/pg_errors.hpp"
@@ -17,12 +18,16 @@
 namespace tributary::internal {
 namespace {
 
-// Reconnections tried after losing the database, about 30 s in all.
-constexpr int kReconnectAttempts = 8;
+// Reconnections tried after losing the database, about 30 s in all: 8 tries, waiting
+// 1, 2, 3, 4, 5, 5, 5 s between them.
+constexpr RetryPolicy kReconnectRetry{.attempts = 8,
+                                      .base = std::chrono::seconds{1},
+                                      .cap = std::chrono::seconds{5},
+                                      .growth = RetryPolicy::Growth::Linear};
 
 // A day whose transaction lost a race (a serialization failure, a deadlock, a lock timeout:
-// rolled back, see db/pg_errors) is simply tried again, from the fetch on.
-constexpr int kDatabaseAttempts = 3;
+// rolled back, see db/pg_errors) is simply tried again, from the fetch on, at once.
+constexpr RetryPolicy kDayRetry{.attempts = 3};
 
 // A `--mirror` that would delete too much of a day: the day fails, nothing is deleted.
 class MirrorRefused : public Error {
@@ -77,9 +82,9 @@ struct DayLoader::Impl {
         reconnect();
         return;
       } catch (const DatabaseError& e) {
-        if (attempt >= kReconnectAttempts) throw;
-        spdlog::warn("{} (attempt {}/{}); retrying", e.what(), attempt, kReconnectAttempts);
-        std::this_thread::sleep_for(std::chrono::seconds(std::min(attempt, 5)));
+        if (!kReconnectRetry.retries_after(attempt)) throw;
+        spdlog::warn("{} (attempt {}/{}); retrying", e.what(), attempt, kReconnectRetry.attempts);
+        std::this_thread::sleep_for(kReconnectRetry.delay(attempt));
       }
     }
   }
@@ -112,12 +117,13 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
         result = impl_->load(day, options);
         break;
       } catch (const std::exception& e) {
-        if (attempt >= kDatabaseAttempts || !is_retryable(classify(e)) ||
+        if (!kDayRetry.retries_after(attempt) || !is_retryable(classify(e)) ||
             !impl_->conn->is_open()) {
           throw;
         }
         spdlog::warn("{}: {} (database attempt {}/{}); trying the day again", format_day(day),
-                     e.what(), attempt, kDatabaseAttempts);
+                     e.what(), attempt, kDayRetry.attempts);
+        std::this_thread::sleep_for(kDayRetry.delay(attempt));  // no wait
       }
     }
   } catch (const AuthError&) {

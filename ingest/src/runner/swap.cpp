@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/retry.hpp"
 #include "db/pg_errors.hpp"
 #include "runner/build.hpp"
 #include "runner/ownership.hpp"
@@ -14,8 +15,10 @@
 namespace tributary::internal {
 namespace {
 
-constexpr int kSwapAttempts = 5;
-constexpr auto kRetryPause = std::chrono::milliseconds(250);
+// Five tries, 250 ms more pause after each failed one (250, 500, 750, 1000 ms).
+constexpr RetryPolicy kSwapRetry{.attempts = 5,
+                                 .base = std::chrono::milliseconds{250},
+                                 .growth = RetryPolicy::Growth::Linear};
 
 
 }  // namespace
@@ -31,11 +34,11 @@ void ModelBuilder::with_lock_retries(const std::string& what,
       return;
     } catch (const pqxx::failure& e) {
       // A lock timeout or a deadlock; libpqxx 6.4 throws the latter outside sql_error.
-      if (classify(e) != PgErrorKind::LockConflict || attempt == kSwapAttempts) throw;
+      if (classify(e) != PgErrorKind::LockConflict || !kSwapRetry.retries_after(attempt)) throw;
       const std::string message = e.what();
       spdlog::warn("{}: {} (attempt {} of {}), retrying", what,
-                   message.substr(0, message.find('\n')), attempt, kSwapAttempts);
-      std::this_thread::sleep_for(kRetryPause * attempt);
+                   message.substr(0, message.find('\n')), attempt, kSwapRetry.attempts);
+      std::this_thread::sleep_for(kSwapRetry.delay(attempt));
     }
   }
 }
