@@ -11,6 +11,7 @@
 #include <string>
 
 #include "tributary/demo/calendar.hpp"
+#include "tributary/day_range.hpp"
 #include "event_writer.hpp"
 #include "population.hpp"
 #include "random.hpp"
@@ -185,8 +186,8 @@ DemoGenerator::DemoGenerator(DemoOptions options) : options_(options) {
   }
   if (options_.from > options_.to) {
     if (!problems.empty()) problems += "; ";
-    problems += "the first day served (" + demo::format_iso_day(options_.from) +
-                ") is after the last (" + demo::format_iso_day(options_.to) + ")";
+    problems += "the first day served (" + format_day(options_.from) +
+                ") is after the last (" + format_day(options_.to) + ")";
   }
   if (!problems.empty()) throw ConfigError("demo API options: " + problems);
 
@@ -217,8 +218,8 @@ bool DemoGenerator::generate_day_until(
   const std::size_t n = event_count(day);
   if (n == 0) return true;
   const DayPlanner planner(options_, population_->people);
-  const std::string today = demo::format_iso_day(day);
-  const std::string yesterday = demo::format_iso_day(day - date::days{1});
+  const std::string today = format_day(day);
+  const std::string yesterday = format_day(day - date::days{1});
 
   GeneratedEvent event;
   event.json.reserve(4096);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "tributary/demo/calendar.hpp"
+#include "tributary/day_range.hpp"
 #include "random.hpp"
 
 namespace tributary::internal::demo {
@@ -64,7 +65,7 @@ std::string make_uuid(Rng& rng) {
 std::string make_signup(Rng& rng) {
   const date::sys_days first{date::year{2021} / 1 / 1};
   const date::sys_days day = first + date::days{rng.below(std::uint64_t{3} * 365)};
-  std::string out = format_iso_day(day);
+  std::string out = format_day(day);
   out += 'T';
   append_padded(out, static_cast<unsigned>(rng.below(24)), 2);
   out += ':';

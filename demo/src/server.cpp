@@ -24,6 +24,7 @@
 #include "http_server.hpp"
 #include "random.hpp"
 #include "tributary/error.hpp"
+#include "tributary/models/iso_time.hpp"
 
 namespace tributary {
 
@@ -180,7 +181,7 @@ void DemoServer::Impl::handle(const httplib::Request& req, httplib::Response& re
     return;
   }
   const std::string text = req.get_param_value("date");
-  const auto day = demo::parse_iso_day(text);
+  const auto day = models::parse_iso_date(text);
   if (!day) {
     reply_detail(
         res, 400,

@@ -7,29 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/text.hpp"
 namespace tributary::internal {
 
 namespace {
 constexpr std::size_t kDetailLimit = 300;  // characters of server text in messages
 }  // namespace
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         });
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 std::string printable(std::string_view text) {
   std::string out;

@@ -62,10 +62,6 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 std::string detail_of(const std::string& body);
 /// Server text made safe for one log line: printable ASCII, at most a few hundred bytes.
 std::string printable(std::string_view text);
-/// `text` without leading and trailing whitespace.
-std::string_view trim(std::string_view text);
-/// Whether `text` starts with `prefix`, ignoring ASCII case.
-bool starts_with_ci(std::string_view text, std::string_view prefix);
 /// Whether a curl failure may pass on its own (the network, the server), as opposed to a
 /// setting, a certificate or a URL that a retry cannot fix.
 bool is_transient(CURLcode code);

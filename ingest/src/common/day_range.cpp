@@ -1,8 +1,11 @@
 #include "tributary/day_range.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
 
 #include "tributary/error.hpp"
+#include "tributary/models/iso_time.hpp"
 
 namespace tributary {
 namespace {
@@ -23,18 +26,16 @@ bool parse_digits(std::string_view text, int& value) {
 
 }  // namespace
 
+// The one strict YYYY-MM-DD parser is models::parse_iso_date (also the demo API's); this
+// is its front for arguments and settings, with a message that says what is wrong.
 date::sys_days parse_day(std::string_view text, std::string_view argument) {
-  int y = 0;
-  int m = 0;
-  int d = 0;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !parse_digits(text.substr(0, 4), y) ||
-      !parse_digits(text.substr(5, 2), m) || !parse_digits(text.substr(8, 2), d)) {
-    bad(argument, text, "date (expected YYYY-MM-DD)");
-  }
-  const date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(m)},
-                                 date::day{static_cast<unsigned>(d)}};
-  if (!ymd.ok() || y < 1) bad(argument, text, "calendar date");
-  return date::sys_days{ymd};
+  if (const auto day = models::parse_iso_date(text)) return *day;
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+                      std::all_of(text.begin(), text.begin() + 4, is_digit) &&
+                      std::all_of(text.begin() + 5, text.begin() + 7, is_digit) &&
+                      std::all_of(text.begin() + 8, text.end(), is_digit);
+  bad(argument, text, shaped ? "calendar date" : "date (expected YYYY-MM-DD)");
 }
 
 date::year_month parse_month(std::string_view text, std::string_view argument) {
@@ -57,6 +58,13 @@ std::vector<date::sys_days> days_of(date::year_month month) {
   return days;
 }
 
-std::string format_day(date::sys_days day) { return date::format("%F", day); }
+std::string format_day(date::sys_days day) {
+  const date::year_month_day ymd{day};
+  char text[24];
+  const int length =
+      std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                    static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return std::string(text, static_cast<std::size_t>(length));
+}
 
 }  // namespace tributary

@@ -1,5 +1,6 @@
 #include "db/database.hpp"
 
+#include "db/pg_errors.hpp"
 #include "tributary/error.hpp"
 
 namespace tributary::internal {
@@ -19,14 +20,14 @@ void translate_database_errors(const std::string& context, const std::function<v
   try {
     work();
   } catch (const pqxx::broken_connection& e) {
-    throw DatabaseError(context + ": lost the database connection: " + e.what(), "08006");
+    throw DatabaseError(context + ": lost the database connection: " + e.what(), sqlstate_of(e));
   } catch (const pqxx::sql_error& e) {
     std::string message = e.what();
     while (!message.empty() && message.back() == '\n') message.pop_back();
-    throw DatabaseError(context + ": " + message + " [SQLSTATE " + e.sqlstate() + "]",
-                        e.sqlstate());
+    const auto state = sqlstate_of(e);
+    throw DatabaseError(context + ": " + message + sqlstate_suffix(state), state);
   } catch (const pqxx::in_doubt_error& e) {
-    throw DatabaseError(context + ": commit outcome unknown: " + e.what(), "08007");
+    throw DatabaseError(context + ": commit outcome unknown: " + e.what(), sqlstate_of(e));
   }
 }
 

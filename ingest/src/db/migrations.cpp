@@ -2,16 +2,10 @@
 
 #include "db/database.hpp"
 #include "db/embedded_sql.hpp"
+#include "db/lock_keys.hpp"
 #include "db/migrate.hpp"
 
 namespace tributary {
-namespace {
-
-// Any constant shared by every tributary process; it only has to differ from the per-day
-// load locks (those use the two-key form).
-constexpr long long kMigrationLockKey = 0x7472696275746172LL;  // "tributar"
-
-}  // namespace
 
 MigrationReport migrate(const DatabaseSettings& database) {
   auto conn = internal::connect(database);

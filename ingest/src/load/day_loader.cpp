@@ -5,7 +5,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/retry.hpp"
 #include "db/database.hpp"
+#include "db/lock_keys.hpp"
+#include "db/pg_errors.hpp"
 #include "load/merge_sql.hpp"
 #include "load/staging.hpp"
 #include "tributary/api_client.hpp"
@@ -15,29 +18,16 @@
 namespace tributary::internal {
 namespace {
 
-// First key of the two-key advisory lock that keeps two processes off the same day; the
-// second key is the day number.
-constexpr int kDayLockClass = 0x7472;  // "tr"
+// Reconnections tried after losing the database, about 30 s in all: 8 tries, waiting
+// 1, 2, 3, 4, 5, 5, 5 s between them.
+constexpr RetryPolicy kReconnectRetry{.attempts = 8,
+                                      .base = std::chrono::seconds{1},
+                                      .cap = std::chrono::seconds{5},
+                                      .growth = RetryPolicy::Growth::Linear};
 
-// Reconnections tried after losing the database, about 30 s in all.
-constexpr int kReconnectAttempts = 8;
-
-// A day whose transaction hit one of these is simply tried again, from the fetch on.
-constexpr int kDatabaseAttempts = 3;
-
-// Serialization failure (40001), deadlock (40P01), lock timeout (55P03): the transaction
-// lost a race and was rolled back; the same work can succeed when run again.
-bool retryable(const std::exception& e) {
-  if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr) return true;
-  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
-    const auto& state = sql->sqlstate();
-    if (state == "40001" || state == "40P01" || state == "55P03") return true;
-    const std::string what = e.what();
-    return what.find("lock timeout") != std::string::npos ||
-           what.find("deadlock detected") != std::string::npos;
-  }
-  return false;
-}
+// A day whose transaction lost a race (a serialization failure, a deadlock, a lock timeout:
+// rolled back, see db/pg_errors) is simply tried again, from the fetch on, at once.
+constexpr RetryPolicy kDayRetry{.attempts = 3};
 
 // A `--mirror` that would delete too much of a day: the day fails, nothing is deleted.
 class MirrorRefused : public Error {
@@ -92,9 +82,9 @@ struct DayLoader::Impl {
         reconnect();
         return;
       } catch (const DatabaseError& e) {
-        if (attempt >= kReconnectAttempts) throw;
-        spdlog::warn("{} (attempt {}/{}); retrying", e.what(), attempt, kReconnectAttempts);
-        std::this_thread::sleep_for(std::chrono::seconds(std::min(attempt, 5)));
+        if (!kReconnectRetry.retries_after(attempt)) throw;
+        spdlog::warn("{} (attempt {}/{}); retrying", e.what(), attempt, kReconnectRetry.attempts);
+        std::this_thread::sleep_for(kReconnectRetry.delay(attempt));
       }
     }
   }
@@ -127,9 +117,13 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
         result = impl_->load(day, options);
         break;
       } catch (const std::exception& e) {
-        if (attempt >= kDatabaseAttempts || !retryable(e) || !impl_->conn->is_open()) throw;
+        if (!kDayRetry.retries_after(attempt) || !is_retryable(classify(e)) ||
+            !impl_->conn->is_open()) {
+          throw;
+        }
         spdlog::warn("{}: {} (database attempt {}/{}); trying the day again", format_day(day),
-                     e.what(), attempt, kDatabaseAttempts);
+                     e.what(), attempt, kDayRetry.attempts);
+        std::this_thread::sleep_for(kDayRetry.delay(attempt));  // no wait
       }
     }
   } catch (const AuthError&) {
@@ -142,7 +136,10 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
     // successful fetch (the mirror guard, the database).
     const auto* api = dynamic_cast<const ApiError*>(&e);
     result.attempts = api != nullptr ? api->attempts() : impl_->attempts_made;
-    const bool connection_lost = !impl_->conn || !impl_->conn->is_open();
+    // The session may be gone without libpq having noticed yet (57P01, class 08), or the
+    // other way round (a failure that is no database error, seen after the socket closed).
+    const bool connection_lost = classify(e) == PgErrorKind::ConnectionLost || !impl_->conn ||
+                                 !impl_->conn->is_open();
     if (connection_lost) {
       result.error = "lost the database connection to " + impl_->settings.database.describe() +
                      " while loading " + format_day(day) + ": " + e.what();
@@ -162,8 +159,7 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
   result.day = day;
 
   pqxx::work tx(*conn);
-  tx.exec_params("select pg_advisory_xact_lock($1, $2)", kDayLockClass,
-                 static_cast<int>(day.time_since_epoch().count()));
+  tx.exec_params("select pg_advisory_xact_lock($1, $2)", kDayLockClass, day_lock_key(day));
   // Once the day is ours, waiting long on a row lock means something is wrong: give up and
   // let the retry above run the day again (TRIBUTARY_LOCK_TIMEOUT_MS, default 30 s).
   tx.exec("set local lock_timeout = " +

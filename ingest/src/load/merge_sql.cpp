@@ -1,5 +1,6 @@
 #include "load/merge_sql.hpp"
 
+#include "common/text.hpp"
 #include "load/staging.hpp"
 #include "tributary/models/copy_row.hpp"
 
@@ -9,13 +10,8 @@ namespace {
 bool is_key(std::string_view column) { return column == "device_id" || column == "event_time"; }
 
 std::string joined(std::string_view prefix) {
-  std::string out;
-  for (const auto column : models::kUserEventColumns) {
-    if (!out.empty()) out += ", ";
-    out += prefix;
-    out += column;
-  }
-  return out;
+  return join(models::kUserEventColumns, ", ",
+              [&](std::string_view column) { return std::string(prefix).append(column); });
 }
 
 }  // namespace

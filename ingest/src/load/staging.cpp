@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/text.hpp"
 #include "tributary/models/copy_row.hpp"
 
 namespace tributary::internal {
@@ -20,11 +21,7 @@ void append_position(std::size_t position, std::string& out) {
 }  // namespace
 
 std::string stage_table_ddl() {
-  std::string columns;
-  for (const auto column : models::kUserEventColumns) {
-    if (!columns.empty()) columns += ", ";
-    columns += column;
-  }
+  const std::string columns = join(models::kUserEventColumns, ", ");
   return "create temp table if not exists " + std::string(kStageTable) +
          " on commit delete rows as select " + columns +
          " from public.user_events with no data; "

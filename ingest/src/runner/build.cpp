@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "common/text.hpp"
+#include "db/pg_errors.hpp"
 #include "runner/ownership.hpp"
 #include "tributary/error.hpp"
 
@@ -11,15 +13,6 @@ namespace tributary::internal {
 namespace {
 
 constexpr std::size_t kMaxIdentifier = 63;
-
-// The first line of a server error, without its `ERROR:  ` prefix.
-std::string first_line(const std::string& message) {
-  std::string line = message.substr(0, message.find('\n'));
-  for (const char* prefix : {"ERROR:  ", "ERROR: "}) {
-    if (line.rfind(prefix, 0) == 0) line = line.substr(std::char_traits<char>::length(prefix));
-  }
-  return line;
-}
 
 
 // Columns that models.yaml documents but the built relation lacks.
@@ -40,28 +33,7 @@ std::vector<std::string> missing_columns(pqxx::transaction_base& tx, const std::
   return missing;
 }
 
-std::string join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : separator) + p;
-  return out;
-}
-
 }  // namespace
-
-std::string explain(const pqxx::sql_error& e) {
-  const auto state = sqlstate_of(e);
-  return first_line(e.what()) + (state.empty() ? "" : " [SQLSTATE " + state + "]");
-}
-
-std::string sqlstate_of(const pqxx::sql_error& e) {
-  if (!e.sqlstate().empty()) return e.sqlstate();
-  // libpqxx 6.4 throws some classes without their SQLSTATE.
-  if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr) return "42501";
-  if (dynamic_cast<const pqxx::deadlock_detected*>(&e) != nullptr) return "40P01";
-  if (dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr) return "42P01";
-  if (dynamic_cast<const pqxx::undefined_column*>(&e) != nullptr) return "42703";
-  return {};
-}
 
 std::string building_name(const std::string& model) { return model + kBuildingSuffix; }
 std::string previous_name(const std::string& model) { return model + kPreviousSuffix; }
@@ -117,7 +89,7 @@ BuildOutcome ModelBuilder::build(const ModelSpec& model) {
         "building model " + model.name + ": lost the database connection: " + e.what(), "08006");
   } catch (const pqxx::sql_error& e) {
     BuildOutcome outcome;
-    outcome.error = explain(e);
+    outcome.error = explain_pg_error(e);
     return outcome;
   } catch (const ForeignRelationError& e) {  // taken since the check above
     BuildOutcome outcome;
@@ -139,7 +111,8 @@ BuildOutcome ModelBuilder::build_table(const ModelSpec& model, std::string* data
       const auto created = tx.exec("create table " + building + " as\n" + model.sql + "\n");
       outcome.rows = created.affected_rows();
     } catch (const pqxx::sql_error& e) {
-      outcome.error = "SQL of " + model.sql_file.filename().string() + " failed: " + explain(e);
+      outcome.error =
+          "SQL of " + model.sql_file.filename().string() + " failed: " + explain_pg_error(e);
       return outcome;  // rolled back: nothing was created
     }
     record_created(tx, manifest_.schema, building_name(model.name), 'r');
@@ -175,7 +148,7 @@ BuildOutcome ModelBuilder::build_table(const ModelSpec& model, std::string* data
   } catch (const pqxx::broken_connection&) {
     throw;
   } catch (const pqxx::sql_error& e) {
-    outcome.error = "swapping in the new table failed: " + explain(e);
+    outcome.error = "swapping in the new table failed: " + explain_pg_error(e);
     if (sqlstate_of(e) == "2BP01") {
       outcome.error +=
           " (a view outside models.yaml reads it: drop that view or add it to "
@@ -201,7 +174,8 @@ BuildOutcome ModelBuilder::build_view(const ModelSpec& model) {
     try {
       tx.exec("create view " + building + " as\n" + model.sql + "\n");
     } catch (const pqxx::sql_error& e) {
-      outcome.error = "SQL of " + model.sql_file.filename().string() + " failed: " + explain(e);
+      outcome.error =
+          "SQL of " + model.sql_file.filename().string() + " failed: " + explain_pg_error(e);
       return outcome;
     }
     if (const auto missing = missing_columns(tx, building, model); !missing.empty()) {

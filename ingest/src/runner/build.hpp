@@ -80,12 +80,6 @@ std::int64_t prune_change_log(pqxx::connection& conn);
 /// `r` (table), `v` (view), another pg_class relkind, or 0 when nothing has that name.
 char relation_kind(pqxx::transaction_base& tx, const std::string& schema, const std::string& name);
 
-/// `message [SQLSTATE x]`, the message being the first line of a server error.
-std::string explain(const pqxx::sql_error& e);
-
-/// The SQLSTATE of `e`, also for the libpqxx 6.4 classes that leave sqlstate() empty.
-std::string sqlstate_of(const pqxx::sql_error& e);
-
 /// `<name>__building`: where a model is built before the swap.
 std::string building_name(const std::string& model);
 /// `<name>__previous`: the old table during the swap (never outlives it).

@@ -2,23 +2,21 @@
 // in. Each test is a query for the rows that break it; none may come back.
 #include "runner/data_tests.hpp"
 
+#include "common/text.hpp"
+
 namespace tributary::internal {
 namespace {
 
 constexpr std::size_t kMaxSampleChars = 300;
 
 std::string column_list(pqxx::connection_base& conn, const std::vector<std::string>& columns) {
-  std::string out;
-  for (const auto& c : columns) out += (out.empty() ? "" : ", ") + conn.quote_name(c);
-  return out;
+  return join(columns, ", ", [&](const std::string& c) { return conn.quote_name(c); });
 }
 
 std::string describe_row(const pqxx::row& row) {
-  std::string out;
-  for (const auto& field : row) {
-    if (!out.empty()) out += ", ";
-    out += std::string(field.name()) + "=" + (field.is_null() ? "NULL" : field.c_str());
-  }
+  std::string out = join(row, ", ", [](const pqxx::field& field) {
+    return std::string(field.name()) + "=" + (field.is_null() ? "NULL" : field.c_str());
+  });
   if (out.size() > kMaxSampleChars) out = out.substr(0, kMaxSampleChars) + "...";
   return out;
 }

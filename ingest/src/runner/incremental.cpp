@@ -13,6 +13,7 @@
 
 #include <pqxx/pqxx>
 
+#include "db/pg_errors.hpp"
 #include "runner/build.hpp"
 #include "runner/ownership.hpp"
 
@@ -188,7 +189,8 @@ BuildOutcome ModelBuilder::build_incremental(const ModelSpec& model) {
   } catch (const pqxx::broken_connection&) {
     throw;
   } catch (const pqxx::sql_error& e) {
-    outcome.error = "SQL of " + model.sql_file.filename().string() + " failed: " + explain(e);
+    outcome.error =
+        "SQL of " + model.sql_file.filename().string() + " failed: " + explain_pg_error(e);
     return outcome;  // rolled back: the table is untouched
   }
 

@@ -11,6 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/text.hpp"
 #include "tributary/error.hpp"
 
 namespace tributary::internal {
@@ -290,8 +291,7 @@ std::string DataTest::name() const {
       args = "accepted_values(";
       break;
   }
-  for (std::size_t i = 0; i < columns.size(); ++i) args += (i ? ", " : "") + columns[i];
-  return args + ")";
+  return args + join(columns, ", ") + ")";
 }
 
 const ModelSpec* Manifest::find(const std::string& name) const {

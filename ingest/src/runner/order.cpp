@@ -4,6 +4,7 @@
 #include <set>
 
 #include "runner/manifest.hpp"
+#include "common/text.hpp"
 #include "tributary/error.hpp"
 
 namespace tributary::internal {
@@ -102,9 +103,7 @@ std::vector<std::string> select_models(const Manifest& manifest,
       std::string message = "--select ";
       message.append(selector).append(": no model named '").append(name).append("' in ");
       message.append(manifest.file.string()).append(" (models: ");
-      for (std::size_t i = 0; i < all.size(); ++i)
-        message.append(i == 0 ? "" : ", ").append(all[i]);
-      throw ConfigError(message + ")");
+      throw ConfigError(message + internal::join(all, ", ") + ")");
     }
     chosen.insert(name);
     if (with_dependants) {

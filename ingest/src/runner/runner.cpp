@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "db/database.hpp"
+#include "db/lock_keys.hpp"
 #include "db/migrate.hpp"
 #include "runner/build.hpp"
 #include "runner/manifest.hpp"
@@ -21,9 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-// Two model runs on one database take turns: they share the `__building` names.
-constexpr long long kModelRunLockKey = 0x747269626d6f646cLL;  // "tribmodl"
 
 std::int64_t record_start(pqxx::connection& conn, std::int64_t run_id, const std::string& model) {
   pqxx::work tx(conn);
@@ -102,9 +100,10 @@ void build_all(pqxx::connection& conn, const internal::Manifest& manifest,
                ModelRunReport& report) {
   {
     pqxx::nontransaction tx(conn);
-    if (!tx.exec_params1("select pg_try_advisory_lock($1)", kModelRunLockKey)[0].as<bool>()) {
+    if (!tx.exec_params1("select pg_try_advisory_lock($1)", internal::kModelRunLockKey)[0]
+             .as<bool>()) {
       spdlog::info("another model run is building on this database; waiting for it to finish");
-      tx.exec_params("select pg_advisory_lock($1)", kModelRunLockKey);
+      tx.exec_params("select pg_advisory_lock($1)", internal::kModelRunLockKey);
     }
   }
   bool reader_role = false;
@@ -156,7 +155,7 @@ void build_all(pqxx::connection& conn, const internal::Manifest& manifest,
     spdlog::warn("could not prune ingest.changed_event_dates: {}", e.what());
   }
   pqxx::nontransaction tx(conn);
-  tx.exec_params("select pg_advisory_unlock($1)", kModelRunLockKey);
+  tx.exec_params("select pg_advisory_unlock($1)", internal::kModelRunLockKey);
 }
 
 // Where the models are when neither the options nor TRIBUTARY_MODELS_DIR say:

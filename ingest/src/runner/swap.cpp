@@ -7,19 +7,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/retry.hpp"
+#include "db/pg_errors.hpp"
 #include "runner/build.hpp"
 #include "runner/ownership.hpp"
 
 namespace tributary::internal {
 namespace {
 
-constexpr int kSwapAttempts = 5;
-constexpr auto kRetryPause = std::chrono::milliseconds(250);
+// Five tries, 250 ms more pause after each failed one (250, 500, 750, 1000 ms).
+constexpr RetryPolicy kSwapRetry{.attempts = 5,
+                                 .base = std::chrono::milliseconds{250},
+                                 .growth = RetryPolicy::Growth::Linear};
 
-bool lock_conflict(const pqxx::sql_error& e) {
-  const auto state = sqlstate_of(e);
-  return state == "55P03" || state == "40P01";  // lock_not_available, deadlock_detected
-}
 
 }  // namespace
 
@@ -32,12 +32,13 @@ void ModelBuilder::with_lock_retries(const std::string& what,
       work(tx);
       tx.commit();
       return;
-    } catch (const pqxx::sql_error& e) {
-      if (!lock_conflict(e) || attempt == kSwapAttempts) throw;
+    } catch (const pqxx::failure& e) {
+      // A lock timeout or a deadlock; libpqxx 6.4 throws the latter outside sql_error.
+      if (classify(e) != PgErrorKind::LockConflict || !kSwapRetry.retries_after(attempt)) throw;
       const std::string message = e.what();
       spdlog::warn("{}: {} (attempt {} of {}), retrying", what,
-                   message.substr(0, message.find('\n')), attempt, kSwapAttempts);
-      std::this_thread::sleep_for(kRetryPause * attempt);
+                   message.substr(0, message.find('\n')), attempt, kSwapRetry.attempts);
+      std::this_thread::sleep_for(kSwapRetry.delay(attempt));
     }
   }
 }

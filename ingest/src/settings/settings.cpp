@@ -13,6 +13,7 @@
 
 #include "settings/dotenv.hpp"
 #include "settings/environment_names.hpp"
+#include "common/text.hpp"
 #include "tributary/error.hpp"
 
 namespace tributary {
@@ -21,6 +22,8 @@ using internal::read_dotenv;
 using internal::setting_environment_names;
 
 namespace {
+
+using internal::trim;
 
 // A raw setting value and where it came from, so a bad value is reported by the name the
 // user wrote (`TRIBUTARY_PARALLEL`, `--parallel`, `tributary.yaml: parallel`).
@@ -31,13 +34,6 @@ struct RawValue {
 using RawSettings = std::map<std::string, RawValue>;
 
 const std::set<std::string> kSecretKeys = {"api.token", "database.password"};
-
-std::string trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(first, last - first + 1));
-}
 
 void flatten_yaml(const YAML::Node& node, const std::string& prefix, const std::string& file,
                   RawSettings& out, std::vector<std::string>& errors) {
@@ -142,7 +138,7 @@ void take_bool(const RawSettings& raw, const std::string& key, bool& target,
                std::vector<std::string>& errors) {
   const auto it = raw.find(key);
   if (it == raw.end()) return;
-  auto text = trim(it->second.text);
+  std::string text(trim(it->second.text));
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (text == "true" || text == "1" || text == "yes") {
     target = true;
@@ -206,7 +202,7 @@ std::map<std::string, std::string> internal::read_dotenv(const std::string& path
     if (text.empty() || text[0] == '#') continue;
     if (text.rfind("export ", 0) == 0) text = trim(text.substr(7));
     const auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0) {
+    if (eq == std::string_view::npos || eq == 0) {
       throw ConfigError(path + ":" + std::to_string(number) + ": expected KEY=VALUE");
     }
     const auto key = trim(text.substr(0, eq));
@@ -214,10 +210,10 @@ std::map<std::string, std::string> internal::read_dotenv(const std::string& path
     if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
         value.back() == value.front()) {
       value = value.substr(1, value.size() - 2);
-    } else if (const auto hash = value.find(" #"); hash != std::string::npos) {
+    } else if (const auto hash = value.find(" #"); hash != std::string_view::npos) {
       value = trim(value.substr(0, hash));
     }
-    values[key] = value;
+    values[std::string(key)] = std::string(value);
   }
   return values;
 }

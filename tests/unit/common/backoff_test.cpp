@@ -1,9 +1,11 @@
-#include "common/backoff.hpp"
+#include "common/retry.hpp"
 
 #include <chrono>
 #include <random>
 
 #include <gtest/gtest.h>
+
+#include "api/retry_after.hpp"
 
 namespace tributary::internal {
 namespace {

@@ -1,9 +1,12 @@
 // Day and month arguments: strict parsing, ranges, formatting.
 #include "tributary/day_range.hpp"
 
+#include <optional>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tributary/demo/calendar.hpp"
 #include "tributary/error.hpp"
 
 namespace tributary {
@@ -64,6 +67,24 @@ TEST(FormatDay, WritesYyyyMmDdAndRoundTrips) {
   EXPECT_EQ(format_day(date::sys_days{2024_y / 1 / 5}), "2024-01-05");
   EXPECT_EQ(format_day(date::sys_days{date::year{12} / 3 / 4}), "0012-03-04");
   for (const auto day : days_of(2024_y / 2)) EXPECT_EQ(parse_day(format_day(day)), day);
+}
+
+TEST(FormatDay, WritesEveryYearWithFourDigits) {
+  EXPECT_EQ(format_day(date::sys_days{date::year{1} / 1 / 1}), "0001-01-01");
+  EXPECT_EQ(format_day(date::sys_days{date::year{9999} / 12 / 31}), "9999-12-31");
+}
+
+// One parser: the demo API's `?date=` and --from/--to take exactly the days parse_day does.
+TEST(ParseDay, AgreesWithTheDemoApi) {
+  for (const char* text : {"2024-01-05", "2024-02-29", "0001-01-01", "2024-02-30", "0000-01-01",
+                           "2024-1-05", " 2024-01-05", "yesterday"}) {
+    std::optional<date::sys_days> ours;
+    try {
+      ours = parse_day(text);
+    } catch (const ConfigError&) {
+    }
+    EXPECT_EQ(internal::demo::parse_iso_day(text), ours) << text;
+  }
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #pragma once
 
-// Calendar helpers of the demo API: strict `YYYY-MM-DD` parsing (for `?date=` and the
-// `--from`/`--to` options) and the text forms the generated events use.
+// Calendar helpers of the demo API: the text forms the generated events use. Days are
+// parsed and formatted by the library's (models::parse_iso_date, tributary::format_day).
 
 #include <cstdint>
 #include <optional>
@@ -10,28 +10,17 @@
 
 #include <date/date.h>
 
+#include "tributary/models/iso_time.hpp"
+
 namespace tributary::internal::demo {
 
 /// Milliseconds in one day.
 inline constexpr std::int64_t kMsPerDay = 86'400'000;
 
-/// Parses exactly `YYYY-MM-DD` (ten characters, a real calendar day); nullopt otherwise.
+/// Parses exactly `YYYY-MM-DD` (a real calendar day, year 1 or later); nullopt otherwise.
+/// Kept for the CLI's `demo-api` options; it is models::parse_iso_date, the one parser.
 inline std::optional<date::sys_days> parse_iso_day(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  int parts[3] = {0, 0, 0};
-  const std::size_t starts[3] = {0, 5, 8};
-  const std::size_t lengths[3] = {4, 2, 2};
-  for (int p = 0; p < 3; ++p) {
-    for (std::size_t i = 0; i < lengths[p]; ++i) {
-      const char c = text[starts[p] + i];
-      if (c < '0' || c > '9') return std::nullopt;
-      parts[p] = parts[p] * 10 + (c - '0');
-    }
-  }
-  const date::year_month_day ymd{date::year{parts[0]}, date::month{static_cast<unsigned>(parts[1])},
-                                 date::day{static_cast<unsigned>(parts[2])}};
-  if (!ymd.ok()) return std::nullopt;
-  return date::sys_days{ymd};
+  return models::parse_iso_date(text);
 }
 
 /// Appends `n` as exactly `width` zero-padded decimal digits.
@@ -42,18 +31,6 @@ inline void append_padded(std::string& out, unsigned n, int width) {
     n /= 10;
   }
   out.append(digits, static_cast<std::size_t>(width));
-}
-
-/// `YYYY-MM-DD` of a day.
-inline std::string format_iso_day(date::sys_days day) {
-  const date::year_month_day ymd{day};
-  std::string out;
-  append_padded(out, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
-  out += '-';
-  append_padded(out, static_cast<unsigned>(ymd.month()), 2);
-  out += '-';
-  append_padded(out, static_cast<unsigned>(ymd.day()), 2);
-  return out;
 }
 
 /// Milliseconds since the Unix epoch at the start (00:00:00 UTC) of `day`.

@@ -1,4 +1,4 @@
-#include "common/backoff.hpp"
+#include "api/retry_after.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,35 +7,9 @@
 
 #include <curl/curl.h>
 
+#include "common/text.hpp"
+
 namespace tributary::internal {
-
-namespace {
-
-std::string_view trim(std::string_view text) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-}  // namespace
-
-std::chrono::milliseconds backoff_ceiling(int attempt, std::chrono::milliseconds base,
-                                          std::chrono::milliseconds cap) {
-  using std::chrono::milliseconds;
-  if (base.count() <= 0 || cap.count() <= 0) return milliseconds{0};
-  std::int64_t ceiling = base.count();
-  // Double attempt-1 times, stopping as soon as the cap is reached (no overflow).
-  for (int i = 1; i < attempt && ceiling < cap.count(); ++i) ceiling *= 2;
-  return milliseconds{std::min<std::int64_t>(ceiling, cap.count())};
-}
-
-std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds base,
-                                        std::chrono::milliseconds cap, std::mt19937_64& rng) {
-  const auto ceiling = backoff_ceiling(attempt, base, cap).count();
-  std::uniform_int_distribution<std::int64_t> pick(0, ceiling);
-  return std::chrono::milliseconds{pick(rng)};
-}
 
 std::optional<std::chrono::milliseconds> parse_retry_after(
     std::string_view value, std::chrono::system_clock::time_point now,

@@ -1,0 +1,38 @@
+#pragma once
+
+// Small text helpers the subsystems share: trimming, case-insensitive prefixes, joining.
+// Dates are tributary/day_range.hpp (parse_day, format_day).
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace tributary::internal {
+
+/// `text` without leading and trailing ASCII whitespace (space, \t, \n, \v, \f, \r).
+std::string_view trim(std::string_view text);
+
+/// Whether `text` starts with `prefix`, ignoring ASCII case.
+bool starts_with_ci(std::string_view text, std::string_view prefix);
+
+/// The items of `parts`, each turned into text by `format`, with `separator` between them
+/// (`a, b, c`); empty for no parts.
+template <typename Range, typename Format>
+std::string join(const Range& parts, std::string_view separator, Format&& format) {
+  std::string out;
+  bool first = true;
+  for (const auto& part : parts) {
+    if (!first) out += separator;
+    first = false;
+    out += format(part);
+  }
+  return out;
+}
+
+/// The items of `parts` (strings or string views) with `separator` between them.
+template <typename Range>
+std::string join(const Range& parts, std::string_view separator) {
+  return join(parts, separator, [](const auto& part) -> decltype(auto) { return part; });
+}
+
+}  // namespace tributary::internal

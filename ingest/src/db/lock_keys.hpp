@@ -1,0 +1,29 @@
+#pragma once
+
+// Every advisory lock tributary takes, in one place so no two collide. Postgres keeps the
+// one-key (bigint) and the two-key (int, int) forms apart, so the per-day locks cannot
+// meet the single-key ones whatever their values.
+
+#include <cstdint>
+
+#include <date/date.h>
+
+namespace tributary::internal {
+
+/// `pg_advisory_lock($1)`: migrations run one process at a time.
+inline constexpr std::int64_t kMigrationLockKey = 0x7472696275746172LL;  // "tributar"
+
+/// `pg_advisory_lock($1)`: two model runs on one database take turns (they share the
+/// `__building` names).
+inline constexpr std::int64_t kModelRunLockKey = 0x747269626d6f646cLL;  // "tribmodl"
+
+/// First key of `pg_advisory_xact_lock($1, $2)`, the lock that keeps two processes off the
+/// same day; the second key is day_lock_key(day).
+inline constexpr int kDayLockClass = 0x7472;  // "tr"
+
+/// Second key of a day's lock: its day number since 1970-01-01.
+inline constexpr int day_lock_key(date::sys_days day) {
+  return static_cast<int>(day.time_since_epoch().count());
+}
+
+}  // namespace tributary::internal
