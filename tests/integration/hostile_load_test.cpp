@@ -96,7 +96,7 @@ TEST(HostileLoad, ABare304NeverMakesADayUnchangedOrLoaded) {
 // Item 3: an API_URL carrying its own date would load one day's payload as every day.
 TEST(HostileLoad, AnApiUrlWithADateParameterIsAConfigurationError) {
   const auto db = fresh_database();
-  auto env = demo_env(db, "http://127.0.0.1:9/events?date=2024-01-01");
+  const auto env = demo_env(db, "http://127.0.0.1:9/events?date=2024-01-01");
   const auto result = run_cli({"backfill-month", "2024-01", "--no-models"}, env);
   EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
   EXPECT_THAT(result.err, HasSubstr("API_URL must not carry a date parameter"));
@@ -115,9 +115,7 @@ TEST(HostileLoad, SaysLoudlyWhenMostEventsAreDatedAnotherDay) {
   EXPECT_EQ(other.events_other_day, 4u);
   EXPECT_THAT(other.warning, HasSubstr("4 of 4 valid events are dated another day"));
 
-  auto env = database_env(db);
-  env["API_URL"] = server.url();
-  env["API_TOKEN"] = "demo-token";
+  const auto env = demo_env(db, server.url());
   const auto cli = run_cli({"request-day", "2024-01-06"}, env);
   EXPECT_EQ(cli.exit_code, 0) << cli.out << cli.err;
   EXPECT_THAT(cli.out, HasSubstr("WARNING 2024-01-06: 4 of 4 valid events"));
@@ -193,9 +191,7 @@ TEST(HostileLoad, ATokenRefusedMidBackfillStillPrintsTheReportAndTheServersReaso
     }
     res.set_content(payload_of(day, 2), testkit::kJsonType);
   });
-  auto env = database_env(db);
-  env["API_URL"] = server.url();
-  env["API_TOKEN"] = "demo-token";
+  const auto env = demo_env(db, server.url());
   const auto result = run_cli({"backfill-month", "2024-01", "--parallel", "1", "--no-models"}, env);
   EXPECT_EQ(result.exit_code, 3) << result.out << result.err;
   EXPECT_THAT(result.out, HasSubstr("run stopped early"));
