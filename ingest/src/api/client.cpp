@@ -227,17 +227,6 @@ std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& da
     if (!fetch.etag) fetch.etag = etag;  // the answer confirms the ETag we sent
     return fetch;
   }
-  // Server text, scrubbed whole before anything cuts it to length.
-  const std::string body_text = scrub(transfer.buffer);
-  if (status == 401 || status == 403) {
-    const std::string base = redact_url(options.url);
-    const std::string said = internal::printable(scrub(internal::detail_of(transfer.buffer)));
-    throw AuthError(scrub(
-        (options.token.empty() ? "API_TOKEN is not set and " + base + " requires it ("
-                               : "API_TOKEN was rejected by " + base + " (") +
-        std::to_string(status) + ", fetching " + day + (said.empty() ? "" : ": " + said) +
-        "); set API_TOKEN in .env"));
-  }
   if (status == 200 && transfer.mode == Transfer::Mode::Streaming) {
     try {
       consumer.finish();
@@ -246,7 +235,18 @@ std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& da
     }
     return fetch;
   }
+  // Server text, scrubbed whole before anything cuts it to length.
+  const std::string body_text = scrub(transfer.buffer);
   fetch.detail = scrub(internal::detail_of(transfer.buffer));
+  if (status == 401 || status == 403) {
+    const std::string base = redact_url(options.url);
+    const std::string said = internal::printable(fetch.detail);
+    throw AuthError(scrub(
+        (options.token.empty() ? "API_TOKEN is not set and " + base + " requires it ("
+                               : "API_TOKEN was rejected by " + base + " (") +
+        std::to_string(status) + ", fetching " + day + (said.empty() ? "" : ": " + said) +
+        "); set API_TOKEN in .env"));
+  }
   if ((status == 200 || (status >= 400 && status < 500)) &&
       fetch.detail.rfind("No event found", 0) == 0) {
     fetch.outcome = FetchOutcome::Empty;
