@@ -28,6 +28,9 @@ struct ApiOptions {
   std::uint64_t max_body_bytes = 4ULL << 30;               ///< larger bodies fail the day
   bool insecure_skip_tls_verify = false;                   ///< loudly logged when true
   std::uint64_t jitter_seed = 0;                           ///< 0: seeded from the clock
+  /// How long after a day ends the API serves all of it (TRIBUTARY_AVAILABILITY_LAG, `2h`):
+  /// before that the day is `incomplete`.
+  std::chrono::minutes availability_lag{120};
 
   /// One message per bad field, naming it; empty when all are good.
   std::vector<std::string> validate() const;

@@ -13,12 +13,14 @@ namespace tributary {
 enum class DayStatus {
   Loaded,     ///< the payload was merged into user_events (maybe writing no row)
   Empty,      ///< the API has no events for the day
+  Incomplete, ///< loaded as the API serves it, but the day is not complete yet (its end plus
+              ///< the availability lag has not passed): later runs request it again
   Unchanged,  ///< same payload digest as last time, or 304: nothing written
   Failed,     ///< rolled back completely; the next run retries it
-  Skipped,    ///< not requested (`--missing-only` and already loaded)
+  Skipped,    ///< not requested: after today, or `--missing-only` and already done
 };
 
-/// `loaded`, `empty`, `unchanged`, `failed`, `skipped`.
+/// `loaded`, `empty`, `incomplete`, `unchanged`, `failed`, `skipped`.
 const char* to_string(DayStatus status);
 
 /// The outcome of one day: a value, never an exception.
@@ -37,10 +39,11 @@ struct DayResult {
   std::uint64_t payload_bytes = 0;
   std::string error;                   ///< why it failed (no secrets)
   std::string warning;                 ///< loaded, but something is off (no secrets)
+  bool future = false;                 ///< Skipped because the day is after today
   std::chrono::milliseconds duration{0};
 };
 
-/// The outcome of one command run (`request-day`, `backfill-month`).
+/// The outcome of one command run (`request-day`, `backfill-month`, `backfill`, `sync`).
 struct RunResult {
   std::int64_t run_id = 0;
   std::vector<DayResult> days;

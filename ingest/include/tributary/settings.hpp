@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <date/date.h>
+
 #include "tributary/api_client.hpp"
 
 namespace tributary {
@@ -28,11 +30,22 @@ struct DatabaseSettings {
   std::string describe() const;
 };
 
+/// What `tributary sync` covers when its flags do not say.
+struct SyncSettings {
+  /// The first day of the span (sync.start_date, TRIBUTARY_START_DATE); unset: the earliest
+  /// day in ingest.day_loads.
+  std::optional<date::sys_days> start_date;
+  /// The last N complete days are requested again whatever their status, for late events
+  /// (sync.lookback_days, TRIBUTARY_LOOKBACK_DAYS).
+  int lookback_days = 3;
+};
+
 /// Every setting of a run, after layering flags > environment (and .env) > YAML > defaults.
 struct Settings {
   ApiOptions api;
   DatabaseSettings database;
   int parallel = 4;             ///< days in flight (TRIBUTARY_PARALLEL)
+  SyncSettings sync;
   /// `--mirror` refuses a day (unless `--force`) when it would delete more than this share
   /// of the day's rows (TRIBUTARY_MIRROR_MAX_DELETE_PERCENT): one empty answer from a
   /// glitching API must not empty the day.

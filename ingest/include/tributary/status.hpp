@@ -16,7 +16,7 @@ namespace tributary {
 /// What ingest.day_loads records about one day: where its last load left it.
 struct DayLoadStatus {
   date::sys_days day{};
-  DayStatus status = DayStatus::Failed;  ///< Loaded, Empty or Failed
+  DayStatus status = DayStatus::Failed;  ///< Loaded, Empty, Incomplete or Failed
   std::uint64_t events_received = 0;     ///< elements in the last payload
   std::uint64_t events_loaded = 0;       ///< valid events kept, one per key
   std::uint64_t events_rejected = 0;     ///< elements that broke a rule

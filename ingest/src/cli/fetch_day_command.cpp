@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "tributary/clock.hpp"
 #include "cli/rejection_report.hpp"
 #include "tributary/api_client.hpp"
 #include "tributary/day_range.hpp"
@@ -53,7 +54,7 @@ class ReportingConsumer final : public DayConsumer {
 };
 
 ExitCode run_fetch_day(const FetchArgs& args, const GlobalOptions& global) {
-  const auto day = parse_day(args.day, "DATE");
+  const auto day = parse_date_argument(args.day, "DATE", today());
   const auto settings = load_command_settings(global, {}, true, false);
   ApiClient client(settings.api);
   ReportingConsumer consumer(args.save);

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/migrations.hpp"
 #include "tributary/pipeline.hpp"
@@ -52,10 +53,10 @@ Command add_migrate_command(CLI::App& parent, const GlobalOptions& global) {
 Command add_request_day_command(CLI::App& parent, const GlobalOptions& global) {
   auto args = std::make_shared<LoadArgs>();
   auto* app = parent.add_subcommand("request-day", "Fetch one day and load it in one transaction");
-  app->add_option("DATE", args->when, "the day, YYYY-MM-DD")->required();
+  app->add_option("DATE", args->when, "the day: YYYY-MM-DD, today, yesterday or today-N (UTC)")->required();
   add_load_flags(app, *args);
   return Command{app, [args, &global] {
-                   const auto day = parse_day(args->when, "DATE");
+                   const auto day = parse_date_argument(args->when, "DATE", today());
                    const auto settings = load_command_settings(global, {}, true, true);
                    RunOptions options;
                    options.load = {args->force, args->mirror};
@@ -69,14 +70,14 @@ Command add_backfill_month_command(CLI::App& parent, const GlobalOptions& global
   auto args = std::make_shared<LoadArgs>();
   auto* app = parent.add_subcommand(
       "backfill-month", "Load every day of a month, several in flight, then build the models");
-  app->add_option("MONTH", args->when, "the month, YYYY-MM")->required();
+  app->add_option("MONTH", args->when, "the month: YYYY-MM, this-month or last-month (UTC)")->required();
   app->add_option("--parallel", args->parallel, "days in flight (default TRIBUTARY_PARALLEL or 4)")
       ->check(CLI::Range(1, 64));
   app->add_flag("--missing-only", args->missing_only, "skip days already loaded or empty");
   app->add_flag("--no-models", args->no_models, "do not run the models after loading");
   add_load_flags(app, *args);
   return Command{app, [args, &global] {
-                   const auto month = parse_month(args->when, "MONTH");
+                   const auto month = parse_month_argument(args->when, "MONTH", today());
                    std::map<std::string, std::string> flags;
                    if (args->parallel > 0) flags["parallel"] = std::to_string(args->parallel);
                    const auto settings = load_command_settings(global, flags, true, true);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/status.hpp"
 
@@ -23,7 +24,7 @@ std::string format_time(const std::optional<std::chrono::sys_seconds>& time) {
 
 ExitCode run_status(const StatusArgs& args, const GlobalOptions& global) {
   std::optional<date::year_month> month;
-  if (!args.month.empty()) month = parse_month(args.month, "--month");
+  if (!args.month.empty()) month = parse_month_argument(args.month, "--month", today());
   const auto settings = load_command_settings(global, {}, false, true);
   const auto days = day_statuses(settings.database, month);
   std::cout << fmt::format(kLine, "day", "status", "received", "loaded", "rejected", "duplicate",

@@ -38,6 +38,35 @@ date::sys_days parse_day(std::string_view text, std::string_view argument) {
   bad(argument, text, shaped ? "calendar date" : "date (expected YYYY-MM-DD)");
 }
 
+date::sys_days parse_date_argument(std::string_view text, std::string_view argument,
+                                   date::sys_days today) {
+  if (text == "today") return today;
+  if (text == "yesterday") return today - date::days{1};
+  if (text.substr(0, 6) == "today-") {
+    int n = 0;
+    // Up to 100 years back; `today-0` is today.
+    if (parse_digits(text.substr(6), n) && text.size() <= 11 && n <= 36'600) {
+      return today - date::days{n};
+    }
+  } else if (const auto day = models::parse_iso_date(text)) {
+    return *day;
+  }
+  const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-';
+  bad(argument, text,
+      shaped ? "calendar date"
+             : "date (expected YYYY-MM-DD, today, yesterday or today-N)");
+}
+
+date::year_month parse_month_argument(std::string_view text, std::string_view argument,
+                                      date::sys_days today) {
+  const date::year_month_day ymd{today};
+  const date::year_month current{ymd.year(), ymd.month()};
+  if (text == "this-month") return current;
+  if (text == "last-month") return current - date::months{1};
+  if (text.size() == 7 && text[4] == '-') return parse_month(text, argument);
+  bad(argument, text, "month (expected YYYY-MM, this-month or last-month)");
+}
+
 date::year_month parse_month(std::string_view text, std::string_view argument) {
   int y = 0;
   int m = 0;
@@ -53,6 +82,12 @@ date::year_month parse_month(std::string_view text, std::string_view argument) {
 std::vector<date::sys_days> days_of(date::year_month month) {
   const date::sys_days first{month / 1};
   const date::sys_days last{month / date::last};
+  std::vector<date::sys_days> days;
+  for (auto d = first; d <= last; d += date::days{1}) days.push_back(d);
+  return days;
+}
+
+std::vector<date::sys_days> days_between(date::sys_days first, date::sys_days last) {
   std::vector<date::sys_days> days;
   for (auto d = first; d <= last; d += date::days{1}) days.push_back(d);
   return days;

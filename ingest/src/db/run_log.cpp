@@ -40,11 +40,13 @@ void finish_run(const DatabaseSettings& database, std::int64_t run_id, const Run
     tx.exec_params(
         "update ingest.runs set finished_at = now(), status = $2, days_loaded = $3, "
         "days_empty = $4, days_unchanged = $5, days_failed = $6, events_loaded = $7, "
-        "events_rejected = $8, events_duplicate = $9, error = nullif($10, '') where id = $1",
+        "events_rejected = $8, events_duplicate = $9, error = nullif($10, ''), "
+        "days_incomplete = $11, days_skipped = $12 where id = $1",
         run_id, std::string(status), result.count(DayStatus::Loaded), result.count(DayStatus::Empty),
         result.count(DayStatus::Unchanged), result.count(DayStatus::Failed),
         result.total(&DayResult::events_loaded), result.total(&DayResult::events_rejected),
-        result.total(&DayResult::events_duplicate), error);
+        result.total(&DayResult::events_duplicate), error, result.count(DayStatus::Incomplete),
+        result.count(DayStatus::Skipped));
     tx.commit();
   } catch (const std::exception& e) {
     spdlog::warn("could not record the end of run {}: {}", run_id, e.what());

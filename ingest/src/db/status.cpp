@@ -11,7 +11,8 @@ namespace tributary {
 namespace {
 
 DayStatus parse_status(const std::string& text) {
-  for (const auto status : {DayStatus::Loaded, DayStatus::Empty, DayStatus::Failed}) {
+  for (const auto status :
+       {DayStatus::Loaded, DayStatus::Empty, DayStatus::Incomplete, DayStatus::Failed}) {
     if (text == to_string(status)) return status;
   }
   throw DatabaseError("ingest.day_loads holds an unknown status '" + text + "'");

@@ -8,6 +8,7 @@ const char* to_string(DayStatus status) {
   switch (status) {
     case DayStatus::Loaded: return "loaded";
     case DayStatus::Empty: return "empty";
+    case DayStatus::Incomplete: return "incomplete";
     case DayStatus::Unchanged: return "unchanged";
     case DayStatus::Failed: return "failed";
     case DayStatus::Skipped: return "skipped";

@@ -14,6 +14,8 @@
 #include "settings/dotenv.hpp"
 #include "settings/environment_names.hpp"
 #include "common/text.hpp"
+#include "tributary/clock.hpp"
+#include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
 
 namespace tributary {
@@ -149,6 +151,19 @@ void take_bool(const RawSettings& raw, const std::string& key, bool& target,
   }
 }
 
+// A value with its own parser (a duration, a date), which throws ConfigError naming `origin`.
+template <typename Parse>
+void take_parsed(const RawSettings& raw, const std::string& key, std::vector<std::string>& errors,
+                 Parse parse) {
+  const auto it = raw.find(key);
+  if (it == raw.end()) return;
+  try {
+    parse(trim(it->second.text), it->second.origin);
+  } catch (const ConfigError& e) {
+    errors.emplace_back(e.what());
+  }
+}
+
 void take_string(const RawSettings& raw, const std::string& key, std::string& target) {
   if (const auto it = raw.find(key); it != raw.end()) target = trim(it->second.text);
 }
@@ -176,6 +191,7 @@ const std::map<std::string, std::string>& internal::setting_environment_names() 
       {"api.attempt_timeout_seconds", "TRIBUTARY_ATTEMPT_TIMEOUT_SECONDS"},
       {"api.max_body_bytes", "TRIBUTARY_MAX_BODY_BYTES"},
       {"api.insecure_skip_tls_verify", "TRIBUTARY_INSECURE_SKIP_TLS_VERIFY"},
+      {"api.availability_lag", "TRIBUTARY_AVAILABILITY_LAG"},
       {"database.url", "DATABASE_URL"},
       {"database.host", "POSTGRES_HOST"},
       {"database.port", "POSTGRES_PORT"},
@@ -184,6 +200,8 @@ const std::map<std::string, std::string>& internal::setting_environment_names() 
       {"database.password", "POSTGRES_PASSWORD"},
       {"database.lock_timeout_ms", "TRIBUTARY_LOCK_TIMEOUT_MS"},
       {"parallel", "TRIBUTARY_PARALLEL"},
+      {"sync.start_date", "TRIBUTARY_START_DATE"},
+      {"sync.lookback_days", "TRIBUTARY_LOOKBACK_DAYS"},
       {"mirror_max_delete_percent", "TRIBUTARY_MIRROR_MAX_DELETE_PERCENT"},
       {"log_level", "TRIBUTARY_LOG_LEVEL"},
   };
@@ -267,6 +285,9 @@ Settings load_settings(const SettingsSources& sources) {
   take_int(raw, "api.max_body_bytes", std::uint64_t{1024}, std::uint64_t{1} << 40,
            s.api.max_body_bytes, errors);
   take_bool(raw, "api.insecure_skip_tls_verify", s.api.insecure_skip_tls_verify, errors);
+  take_parsed(raw, "api.availability_lag", errors, [&](std::string_view text, const std::string& origin) {
+    s.api.availability_lag = parse_duration(text, origin);
+  });
 
   take_string(raw, "database.url", s.database.url);
   take_string(raw, "database.host", s.database.host);
@@ -278,6 +299,10 @@ Settings load_settings(const SettingsSources& sources) {
   }
   take_int(raw, "database.lock_timeout_ms", 1, 3'600'000, s.database.lock_timeout_ms, errors);
   take_int(raw, "parallel", 1, 64, s.parallel, errors);
+  take_parsed(raw, "sync.start_date", errors, [&](std::string_view text, const std::string& origin) {
+    s.sync.start_date = parse_date_argument(text, origin, today());
+  });
+  take_int(raw, "sync.lookback_days", 0, 366, s.sync.lookback_days, errors);
   take_int(raw, "mirror_max_delete_percent", 0, 100, s.mirror_max_delete_percent, errors);
   take_string(raw, "log_level", s.log_level);
 

@@ -87,5 +87,53 @@ TEST(ParseDay, AgreesWithTheDemoApi) {
   }
 }
 
+TEST(ParseDateArgument, TakesTheRelativeFormsAgainstToday) {
+  const date::sys_days today{2025_y / 1 / 2};
+  EXPECT_EQ(parse_date_argument("today", "DATE", today), today);
+  EXPECT_EQ(parse_date_argument("yesterday", "DATE", today), date::sys_days{2025_y / 1 / 1});
+  EXPECT_EQ(parse_date_argument("today-0", "DATE", today), today);
+  EXPECT_EQ(parse_date_argument("today-2", "DATE", today), date::sys_days{2024_y / 12 / 31});
+  EXPECT_EQ(parse_date_argument("today-366", "DATE", today), date::sys_days{2024_y / 1 / 2});
+  EXPECT_EQ(parse_date_argument("2024-02-29", "DATE", today), date::sys_days{2024_y / 2 / 29});
+}
+
+TEST(ParseDateArgument, RefusesAnythingElseNamingEveryForm) {
+  const date::sys_days today{2025_y / 1 / 2};
+  for (const char* text : {"Today", "today+1", "today-", "today-x", "today--1", "today-99999999",
+                           "tomorrow", "2024-1-05", "", " today"}) {
+    try {
+      parse_date_argument(text, "--until", today);
+      ADD_FAILURE() << text;
+    } catch (const ConfigError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("--until: '" + std::string(text) + "'")) << text;
+      EXPECT_THAT(e.what(), HasSubstr("YYYY-MM-DD, today, yesterday or today-N")) << text;
+    }
+  }
+  EXPECT_THROW(parse_date_argument("2024-02-30", "DATE", today), ConfigError);
+}
+
+TEST(ParseMonthArgument, TakesThisAndLastMonthAcrossAYear) {
+  const date::sys_days today{2025_y / 1 / 31};
+  EXPECT_EQ(parse_month_argument("this-month", "MONTH", today), 2025_y / 1);
+  EXPECT_EQ(parse_month_argument("last-month", "MONTH", today), 2024_y / 12);
+  EXPECT_EQ(parse_month_argument("2023-07", "MONTH", today), 2023_y / 7);
+  for (const char* text : {"next-month", "This-Month", "2024-13", "2024-7", ""}) {
+    EXPECT_THROW(parse_month_argument(text, "MONTH", today), ConfigError) << text;
+  }
+  try {
+    parse_month_argument("month", "MONTH", today);
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("YYYY-MM, this-month or last-month"));
+  }
+}
+
+TEST(DaysBetween, SpansMonthsAndYearsAndIsEmptyWhenReversed) {
+  const auto span = days_between(date::sys_days{2024_y / 12 / 30}, date::sys_days{2025_y / 1 / 2});
+  ASSERT_EQ(span.size(), 4u);
+  EXPECT_EQ(span.front(), date::sys_days{2024_y / 12 / 30});
+  EXPECT_EQ(span.back(), date::sys_days{2025_y / 1 / 2});
+  EXPECT_TRUE(days_between(date::sys_days{2025_y / 1 / 2}, date::sys_days{2025_y / 1 / 1}).empty());
+}
+
 }  // namespace
 }  // namespace tributary
