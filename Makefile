@@ -18,7 +18,7 @@ build: deps
 # The whole suite: unit + integration tests, then the same under ASan/UBSan (build-asan/),
 # then a 60-second smoke of the fuzzers (build-fuzz/). Benchmarks are `make bench`.
 test: build
-	@cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 1800
+	@cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 600
 	@bash scripts/sanitize.sh
 	@bash scripts/fuzz.sh 60
 

@@ -34,7 +34,7 @@ rm -rf "$reports"
 mkdir -p "$reports"
 # Only our binaries are instrumented; these settings reach uninstrumented children
 # (sh, runuser, postgres) through the environment and are ignored by them.
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:check_initialization_order=1:log_path=$reports/asan"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:check_initialization_order=1:handle_abort=1:log_path=$reports/asan"
 # scripts/lsan.supp: leaks inside third-party libraries, each with its reason.
 export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
@@ -42,7 +42,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan
 # The peak-RSS test skips itself here (ASan's quarantine keeps freed memory, so RSS would
 # measure the sanitizer); the normal build runs it.
 status=0
-ctest --test-dir "$build" --output-on-failure -j 2 --timeout 1800 "$@" || status=$?
+ctest --test-dir "$build" --output-on-failure -j 2 --timeout 600 "$@" || status=$?
 finished=$(date +%s)
 
 shopt -s nullglob

@@ -144,7 +144,8 @@ TEST(LoadFailure, BadDatesAreUsageErrorsNamingTheArgument) {
   env["API_URL"] = "http://127.0.0.1:9/events";
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"request-day", "2024-02-30"},
-        std::vector<std::string>{"request-day", "yesterday"},
+        std::vector<std::string>{"request-day", "tomorrow"},
+        std::vector<std::string>{"request-day", "today+1"},
         std::vector<std::string>{"backfill-month", "2024-13"}}) {
     const auto result = run_cli(args, env);
     EXPECT_EQ(result.exit_code, 2) << args[1] << ": " << result.out << result.err;

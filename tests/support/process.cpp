@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -45,6 +47,14 @@ std::string slurp(const std::string& path) {
 
 }  // namespace
 
+int child_timeout_seconds() {
+  if (const char* text = std::getenv("TRIBUTARY_TEST_CHILD_TIMEOUT_SECONDS")) {
+    const int value = std::atoi(text);
+    if (value > 0) return value;
+  }
+  return 300;
+}
+
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env, const std::string& cwd) {
   int out_pipe[2];
@@ -67,8 +77,21 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   int open_fds = 2;
   char buffer[65536];
+  using Clock = std::chrono::steady_clock;
+  auto deadline = Clock::now() + std::chrono::seconds(child_timeout_seconds());
+  int signals_sent = 0;
   while (open_fds > 0) {
-    if (::poll(fds, 2, -1) < 0) continue;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      // First SIGABRT: the fatal-signal report (or the sanitizer's) prints the stack; a
+      // child that ignores it is killed five seconds later.
+      ::kill(pid, signals_sent == 0 ? SIGABRT : SIGKILL);
+      result.timed_out = true;
+      ++signals_sent;
+      deadline = Clock::now() + std::chrono::seconds(5);
+      continue;
+    }
+    if (::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000))) <= 0) continue;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP)) == 0) continue;
       const auto n = ::read(fds[i].fd, buffer, sizeof buffer);
@@ -87,6 +110,10 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   result.max_rss_kb = usage.ru_maxrss;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   result.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  if (result.timed_out) {
+    result.err += "\n[run_process: " + argv.front() + " was still running after " +
+                  std::to_string(child_timeout_seconds()) + " s and was aborted]\n";
+  }
   return result;
 }
 

@@ -13,10 +13,17 @@ struct ProcessResult {
   std::string out;
   std::string err;
   long max_rss_kb = 0;  ///< the child's peak resident set size
+  bool timed_out = false;  ///< still running after the deadline: aborted (its stack on stderr)
 };
 
+/// How long run_process lets a child run: a hung child fails its test in minutes, with
+/// what it printed, instead of holding the suite until ctest's timeout.
+/// TRIBUTARY_TEST_CHILD_TIMEOUT_SECONDS overrides it (default 300).
+int child_timeout_seconds();
+
 /// Runs `argv` to completion with `env` added to (or, for empty values, removed from) the
-/// environment, in `cwd` when given, capturing stdout and stderr.
+/// environment, in `cwd` when given, capturing stdout and stderr. A child still running after
+/// child_timeout_seconds() gets SIGABRT (which makes it print its stack), then SIGKILL.
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env = {},
                           const std::string& cwd = {});

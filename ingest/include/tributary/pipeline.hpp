@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,11 @@ struct LoadOptions {
 struct RunOptions {
   int parallel = 0;           ///< days in flight; 0 = settings.parallel
   LoadOptions load;           ///< force / mirror
-  bool missing_only = false;  ///< skip days already `loaded` or `empty`
-  /// Called (from a worker thread, serialised) after each day, with days done and total.
+  /// Skip days already `loaded`, and `empty` days before the lookback window; `failed`,
+  /// `incomplete` and never-requested days are requested.
+  bool missing_only = false;
+  /// Called (from a worker thread, serialised) after each requested day, with the requested
+  /// days done and their total (days skipped are not counted).
   std::function<void(const DayResult&, std::size_t done, std::size_t total)> on_day;
   /// Called once when the run stops early (a refused token, a lost database), with the days
   /// finished so far and the reason, just before the run throws it.
@@ -30,14 +34,40 @@ struct RunOptions {
 };
 
 /// `request_day(D)`: fetch D, parse, load D in one transaction. Applies the migrations first
-/// and writes one `ingest.runs` row (also when it ends in failure). Throws AuthError when the
-/// API refuses the token and DatabaseError when the database cannot be reached.
+/// and writes one `ingest.runs` row (also when it ends in failure). A day that is not
+/// complete yet (its end plus `api.availability_lag` has not passed, by tributary::now()) is
+/// loaded as the API serves it and recorded `incomplete`. Throws ConfigError for a day after
+/// today, AuthError when the API refuses the token and DatabaseError when the database
+/// cannot be reached.
 RunResult request_day(const Settings& settings, date::sys_days day, const RunOptions& options = {});
 
 /// Every day of the month, `parallel` in flight, each in its own transaction; a failed day
-/// does not stop the others, a refused token stops the run at once. Migrates, records and
-/// throws as request_day. Models are run by the caller.
+/// does not stop the others, a refused token stops the run at once. Days after today are
+/// skipped (Skipped, `future`). Migrates, records and throws as request_day. Models are run
+/// by the caller.
 RunResult backfill_month(const Settings& settings, date::year_month month,
                          const RunOptions& options = {});
+
+/// Every day from `first` through `last` (across months and years), as backfill_month.
+/// Throws ConfigError when `first` is after `last`.
+RunResult backfill_range(const Settings& settings, date::sys_days first, date::sys_days last,
+                         const RunOptions& options = {});
+
+/// What `sync` covers; unset fields come from the settings (`sync.*`) and the clock.
+struct SyncOptions {
+  std::optional<date::sys_days> since;  ///< first day; else sync.start_date, else the earliest
+                                        ///< day of ingest.day_loads
+  std::optional<date::sys_days> until;  ///< last day; else the last complete day
+  std::optional<int> lookback_days;     ///< else sync.lookback_days
+  RunOptions run;                       ///< parallel, force / mirror, callbacks
+};
+
+/// The daily command: over [since, until], requests every day never requested, `failed` or
+/// `incomplete`, plus the last `lookback_days` complete days whatever their status (late
+/// events; an unchanged day costs one conditional request); the others are Skipped. One
+/// `ingest.runs` row with command `sync`. Throws ConfigError when there is no start (no
+/// --since, no sync.start_date, nothing in ingest.day_loads) or `since` is after `until`,
+/// and AuthError / DatabaseError as request_day. Models are run by the caller.
+RunResult sync(const Settings& settings, const SyncOptions& options = {});
 
 }  // namespace tributary

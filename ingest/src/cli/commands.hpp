@@ -43,9 +43,8 @@ Settings load_command_settings(const GlobalOptions& global,
 /// Prints the run's closing report to stdout.
 void print_run_report(const RunResult& run);
 
-/// A progress display for a run of `total` days: a live bar on a terminal, else one log line
-/// per day.
-std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress(std::size_t total);
+/// A progress display for a run: a live bar on a terminal, else one log line per day.
+std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress();
 
 /// One line per model (name, status, rows, ms, error), for ModelRunOptions::on_model.
 std::function<void(const ModelResult&)> model_printer(const std::string& manifest);
@@ -64,6 +63,10 @@ Command add_migrate_command(CLI::App& parent, const GlobalOptions& global);
 Command add_request_day_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary backfill-month YYYY-MM [--parallel N] [--missing-only] [--force] [--mirror] [--no-models]`.
 Command add_backfill_month_command(CLI::App& parent, const GlobalOptions& global);
+/// `tributary backfill --from DATE --to DATE [same options as backfill-month]`.
+Command add_backfill_command(CLI::App& parent, const GlobalOptions& global);
+/// `tributary sync [--since DATE] [--until DATE] [--lookback N] [--parallel N] [--force] [--mirror] [--no-models]`.
+Command add_sync_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary run-models [--select NAME[+]]`.
 Command add_run_models_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary status [--month YYYY-MM]`.

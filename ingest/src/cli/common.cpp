@@ -1,6 +1,7 @@
 // What the commands share: settings loading, the run report, the progress display.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -35,19 +36,31 @@ Settings load_command_settings(const GlobalOptions& global,
 void print_run_report(const RunResult& run) {
   const double seconds = static_cast<double>(run.duration.count()) / 1000.0;
   const auto loaded = run.total(&DayResult::events_loaded);
+  const auto skipped = run.count(DayStatus::Skipped);
+  const auto future = static_cast<std::size_t>(std::count_if(
+      run.days.begin(), run.days.end(), [](const DayResult& d) { return d.future; }));
+  std::string skipped_text;
+  if (skipped > 0) {
+    skipped_text = fmt::format(" / skipped {}", skipped);
+    if (future > 0) skipped_text += fmt::format(" ({} after today)", future);
+  }
   std::cout << fmt::format(
-      "run {}: days loaded {} / empty {} / unchanged {} / failed {}{}\n"
+      "run {}: days loaded {} / empty {} / incomplete {} / unchanged {} / failed {}{}\n"
       "events loaded {} / rejected {} / duplicate {} (rows written {})\n"
       "time {:.1f} s{}\n",
       run.run_id, run.count(DayStatus::Loaded), run.count(DayStatus::Empty),
-      run.count(DayStatus::Unchanged), run.count(DayStatus::Failed),
-      run.count(DayStatus::Skipped) ? fmt::format(" / skipped {}", run.count(DayStatus::Skipped)) : "",
-      loaded, run.total(&DayResult::events_rejected), run.total(&DayResult::events_duplicate),
-      run.total(&DayResult::rows_written), seconds,
+      run.count(DayStatus::Incomplete), run.count(DayStatus::Unchanged),
+      run.count(DayStatus::Failed), skipped_text, loaded, run.total(&DayResult::events_rejected),
+      run.total(&DayResult::events_duplicate), run.total(&DayResult::rows_written), seconds,
       seconds > 0 && loaded > 0 ? fmt::format(" ({:.0f} events/s)", loaded / seconds) : "");
   for (const auto& day : run.days) {
     if (day.status == DayStatus::Failed) {
       std::cout << "  failed " << format_day(day.day) << ": " << day.error << '\n';
+    }
+    if (day.status == DayStatus::Incomplete) {
+      std::cout << "  incomplete " << format_day(day.day)
+                << ": not complete yet (its end plus the availability lag has not passed); "
+                   "the next run requests it again\n";
     }
     if (!day.warning.empty()) {
       std::cout << "  WARNING " << format_day(day.day) << ": " << day.warning << '\n';
@@ -56,11 +69,11 @@ void print_run_report(const RunResult& run) {
   std::cout.flush();
 }
 
-std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress(std::size_t total) {
+std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress() {
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
   const auto started = std::chrono::steady_clock::now();
   auto events = std::make_shared<std::uint64_t>(0);
-  return [=](const DayResult& day, std::size_t done, std::size_t) {
+  return [=](const DayResult& day, std::size_t done, std::size_t total) {
     *events += day.events_received;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!terminal) {

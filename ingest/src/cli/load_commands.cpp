@@ -1,9 +1,11 @@
-// `migrate`, `request-day`, `backfill-month`: the commands that write the warehouse.
+// `migrate`, `request-day`, `backfill-month`, `backfill`, `sync`: the commands that write the
+// warehouse.
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
+#include "tributary/error.hpp"
 #include "tributary/migrations.hpp"
 #include "tributary/pipeline.hpp"
 
@@ -11,7 +13,10 @@ namespace tributary::cli {
 namespace {
 
 struct LoadArgs {
-  std::string when;  // DATE or YYYY-MM
+  std::string when;  // DATE or MONTH
+  std::string from;  // backfill --from, sync --since
+  std::string to;    // backfill --to, sync --until
+  int lookback = -1; // sync --lookback; -1: the setting
   bool force = false;
   bool mirror = false;
   bool missing_only = false;
@@ -25,6 +30,18 @@ void add_load_flags(CLI::App* app, LoadArgs& args) {
                 "make the day identical to the API: delete its rows that the API no longer returns");
 }
 
+// The options of a run over several days: backfill-month, backfill, sync.
+void add_run_flags(CLI::App* app, LoadArgs& args, bool missing_only) {
+  app->add_option("--parallel", args.parallel, "days in flight (default TRIBUTARY_PARALLEL or 4)")
+      ->check(CLI::Range(1, 64));
+  if (missing_only) {
+    app->add_flag("--missing-only", args.missing_only,
+                  "skip days already loaded, and empty days before the lookback window");
+  }
+  app->add_flag("--no-models", args.no_models, "do not run the models after loading");
+  add_load_flags(app, args);
+}
+
 // A run stopped early (exit 3 or 4) still reports the days it finished; main prints why.
 void report_stopped_run(const RunResult& so_far, const std::string&) {
   std::cout << "run stopped early:\n";
@@ -34,6 +51,37 @@ void report_stopped_run(const RunResult& so_far, const std::string&) {
 ExitCode finish(const RunResult& run) {
   print_run_report(run);
   return run.ok() ? ExitCode::Success : ExitCode::PartialFailure;
+}
+
+RunOptions run_options(const LoadArgs& args) {
+  RunOptions options;
+  options.load = {args.force, args.mirror};
+  options.missing_only = args.missing_only;
+  options.on_day = make_progress();
+  options.on_stopped = report_stopped_run;
+  return options;
+}
+
+Settings run_settings(const GlobalOptions& global, const LoadArgs& args) {
+  std::map<std::string, std::string> flags;
+  if (args.parallel > 0) flags["parallel"] = std::to_string(args.parallel);
+  return load_command_settings(global, flags, true, true);
+}
+
+// After a run of several days: its report, then the models (incrementally) unless
+// --no-models. Loaded days stay committed whatever the models do.
+template <typename Load>
+ExitCode load_then_models(const Settings& settings, const LoadArgs& args, Load load) {
+  const RunResult run = load();
+  auto code = finish(run);
+  if (!args.no_models) {
+    ModelRunOptions models;
+    models.on_model = model_printer(models_manifest_path(models).string());
+    const auto report = run_models_after_load(settings, run.run_id, models);
+    print_model_summary(report);
+    if (!report.ok()) code = ExitCode::PartialFailure;
+  }
+  return code;
 }
 
 }  // namespace
@@ -53,16 +101,13 @@ Command add_migrate_command(CLI::App& parent, const GlobalOptions& global) {
 Command add_request_day_command(CLI::App& parent, const GlobalOptions& global) {
   auto args = std::make_shared<LoadArgs>();
   auto* app = parent.add_subcommand("request-day", "Fetch one day and load it in one transaction");
-  app->add_option("DATE", args->when, "the day: YYYY-MM-DD, today, yesterday or today-N (UTC)")->required();
+  app->add_option("DATE", args->when, "the day: YYYY-MM-DD, today, yesterday or today-N (UTC)")
+      ->required();
   add_load_flags(app, *args);
   return Command{app, [args, &global] {
                    const auto day = parse_date_argument(args->when, "DATE", today());
                    const auto settings = load_command_settings(global, {}, true, true);
-                   RunOptions options;
-                   options.load = {args->force, args->mirror};
-                   options.on_day = make_progress(1);
-                   options.on_stopped = report_stopped_run;
-                   return finish(request_day(settings, day, options));
+                   return finish(request_day(settings, day, run_options(*args)));
                  }};
 }
 
@@ -70,34 +115,65 @@ Command add_backfill_month_command(CLI::App& parent, const GlobalOptions& global
   auto args = std::make_shared<LoadArgs>();
   auto* app = parent.add_subcommand(
       "backfill-month", "Load every day of a month, several in flight, then build the models");
-  app->add_option("MONTH", args->when, "the month: YYYY-MM, this-month or last-month (UTC)")->required();
-  app->add_option("--parallel", args->parallel, "days in flight (default TRIBUTARY_PARALLEL or 4)")
-      ->check(CLI::Range(1, 64));
-  app->add_flag("--missing-only", args->missing_only, "skip days already loaded or empty");
-  app->add_flag("--no-models", args->no_models, "do not run the models after loading");
-  add_load_flags(app, *args);
+  app->add_option("MONTH", args->when, "the month: YYYY-MM, this-month or last-month (UTC)")
+      ->required();
+  add_run_flags(app, *args, true);
   return Command{app, [args, &global] {
                    const auto month = parse_month_argument(args->when, "MONTH", today());
-                   std::map<std::string, std::string> flags;
-                   if (args->parallel > 0) flags["parallel"] = std::to_string(args->parallel);
-                   const auto settings = load_command_settings(global, flags, true, true);
-                   const auto days = days_of(month);
-                   RunOptions options;
-                   options.load = {args->force, args->mirror};
-                   options.missing_only = args->missing_only;
-                   options.on_day = make_progress(days.size());
-                   options.on_stopped = report_stopped_run;
-                   const auto run = backfill_month(settings, month, options);
-                   auto code = finish(run);
-                   if (!args->no_models) {
-                     // Loaded days stay committed whatever the models do.
-                     ModelRunOptions models;
-                     models.on_model = model_printer(models_manifest_path(models).string());
-                     const auto report = run_models_after_load(settings, run.run_id, models);
-                     print_model_summary(report);
-                     if (!report.ok()) code = ExitCode::PartialFailure;
+                   const auto settings = run_settings(global, *args);
+                   return load_then_models(settings, *args, [&] {
+                     return backfill_month(settings, month, run_options(*args));
+                   });
+                 }};
+}
+
+Command add_backfill_command(CLI::App& parent, const GlobalOptions& global) {
+  auto args = std::make_shared<LoadArgs>();
+  auto* app = parent.add_subcommand(
+      "backfill", "Load every day from --from through --to (any span), then build the models");
+  app->add_option("--from", args->from, "the first day: YYYY-MM-DD, today, yesterday or today-N")
+      ->required();
+  app->add_option("--to", args->to, "the last day, as --from")->required();
+  add_run_flags(app, *args, true);
+  return Command{app, [args, &global] {
+                   const auto day = today();
+                   const auto first = parse_date_argument(args->from, "--from", day);
+                   const auto last = parse_date_argument(args->to, "--to", day);
+                   if (first > last) {
+                     throw ConfigError("--from " + format_day(first) + " is after --to " +
+                                       format_day(last));
                    }
-                   return code;
+                   const auto settings = run_settings(global, *args);
+                   return load_then_models(settings, *args, [&] {
+                     return backfill_range(settings, first, last, run_options(*args));
+                   });
+                 }};
+}
+
+Command add_sync_command(CLI::App& parent, const GlobalOptions& global) {
+  auto args = std::make_shared<LoadArgs>();
+  auto* app = parent.add_subcommand(
+      "sync",
+      "The daily command: load every day not loaded yet, failed or incomplete up to the last "
+      "complete day, re-check the last few days for late events, then build the models");
+  app->add_option("--since", args->from,
+                  "the first day (default TRIBUTARY_START_DATE, else the earliest day requested "
+                  "so far): YYYY-MM-DD, today, yesterday or today-N");
+  app->add_option("--until", args->to, "the last day (default: the last complete day)");
+  app->add_option("--lookback", args->lookback,
+                  "re-request the last N complete days whatever their status (default "
+                  "TRIBUTARY_LOOKBACK_DAYS or 3)")
+      ->check(CLI::Range(0, 366));
+  add_run_flags(app, *args, false);
+  return Command{app, [args, &global] {
+                   const auto day = today();
+                   SyncOptions options;
+                   if (!args->from.empty()) options.since = parse_date_argument(args->from, "--since", day);
+                   if (!args->to.empty()) options.until = parse_date_argument(args->to, "--until", day);
+                   if (args->lookback >= 0) options.lookback_days = args->lookback;
+                   const auto settings = run_settings(global, *args);
+                   options.run = run_options(*args);
+                   return load_then_models(settings, *args, [&] { return sync(settings, options); });
                  }};
 }
 

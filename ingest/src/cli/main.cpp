@@ -114,6 +114,8 @@ int run(int argc, char** argv) {
       cli::add_migrate_command(app, global),
       cli::add_request_day_command(app, global),
       cli::add_backfill_month_command(app, global),
+      cli::add_backfill_command(app, global),
+      cli::add_sync_command(app, global),
       cli::add_run_models_command(app, global),
       cli::add_status_command(app, global),
       cli::add_validate_command(app),

@@ -12,6 +12,7 @@
 #include "load/merge_sql.hpp"
 #include "load/staging.hpp"
 #include "tributary/api_client.hpp"
+#include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
 
@@ -90,7 +91,8 @@ struct DayLoader::Impl {
   }
 
   DayResult load(date::sys_days day, const LoadOptions& options);
-  void record_unchanged(const std::string& day, const std::optional<std::string>& etag);
+  void record_unchanged(const std::string& day, const std::optional<std::string>& etag,
+                        bool complete);
   void refuse_large_mirror(const std::string& day, std::uint64_t deleted, std::uint64_t before,
                            const DayFetch& fetch);
   void record_failure(const std::string& day, const DayResult& result);
@@ -172,6 +174,10 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
   const bool may_skip = !options.force && !options.mirror;
   if (previous && previous->status == "loaded" && may_skip) etag = previous->etag;
 
+  // Read before the request: a day that completes while its payload streams was served
+  // before it was complete.
+  const bool complete = is_complete(day, now(), settings.api.availability_lag);
+
   internal::StagingConsumer staging(tx, day);
   attempts_made = 0;
   const DayFetch fetch = client.fetch_day(day, staging, etag);
@@ -186,7 +192,7 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
       (fetch.outcome == FetchOutcome::Events && may_skip && previous && previous->digest &&
        *previous->digest == staging.digest() && previous->status != "empty")) {
     tx.abort();
-    record_unchanged(day_text, fetch.etag);
+    record_unchanged(day_text, fetch.etag, complete);
     result.status = DayStatus::Unchanged;
     return result;
   }
@@ -229,7 +235,9 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
                              "raw_json) select $1, $2, position, reason, raw_json from ") +
                      internal::kStageTable + " where reason is not null order by position",
                  run_id, day_text);
-  result.status = fetch.outcome == FetchOutcome::Empty ? DayStatus::Empty : DayStatus::Loaded;
+  result.status = !complete ? DayStatus::Incomplete
+                  : fetch.outcome == FetchOutcome::Empty ? DayStatus::Empty
+                                                         : DayStatus::Loaded;
   tx.exec_params(
       "insert into ingest.day_loads (day, status, events_received, events_loaded, "
       "events_rejected, events_duplicate, rows_written, payload_digest, etag, attempts, "
@@ -267,14 +275,17 @@ void DayLoader::Impl::refuse_large_mirror(const std::string& day, std::uint64_t 
       answer + "; nothing deleted. If the API is right, run again with --mirror --force");
 }
 
+// The payload is the one already loaded: only the day's status can move — a failed retry
+// that found the same payload, or an incomplete day whose payload did not grow before it
+// completed, is `loaded` again (a day not complete yet stays `incomplete`).
 void DayLoader::Impl::record_unchanged(const std::string& day,
-                                       const std::optional<std::string>& etag) {
+                                       const std::optional<std::string>& etag, bool complete) {
   pqxx::work tx(*conn);
   tx.exec_params(
-      "update ingest.day_loads set status = case when status = 'failed' then 'loaded' "
-      "else status end, checked_at = now(), last_error = null, etag = coalesce($2, etag) "
-      "where day = $1",
-      day, etag);
+      "update ingest.day_loads set status = case when not $3 then 'incomplete' "
+      "when status in ('failed', 'incomplete') then 'loaded' else status end, "
+      "checked_at = now(), last_error = null, etag = coalesce($2, etag) where day = $1",
+      day, etag, complete);
   tx.commit();
 }
 

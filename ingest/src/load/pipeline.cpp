@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -11,6 +12,8 @@
 
 #include "db/database.hpp"
 #include "load/day_loader.hpp"
+#include "load/day_selection.hpp"
+#include "tributary/clock.hpp"
 #include "db/run_log.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
@@ -19,27 +22,38 @@
 namespace tributary {
 namespace {
 
-// Days already `loaded` or `empty`, for --missing-only: one query over the requested span.
-std::vector<date::sys_days> complete_days(const DatabaseSettings& database,
-                                          const std::vector<date::sys_days>& days) {
-  std::vector<date::sys_days> done;
-  if (days.empty()) return done;
-  const auto [first, last] = std::minmax_element(days.begin(), days.end());
-  std::set<std::string> complete;
+// What ingest.day_loads says of the days from `first` through `last`: day → status.
+std::map<date::sys_days, std::string> known_statuses(const DatabaseSettings& database,
+                                                     date::sys_days first, date::sys_days last) {
+  std::map<date::sys_days, std::string> known;
   auto conn = internal::connect(database);
   internal::translate_database_errors("reading ingest.day_loads", [&] {
     pqxx::read_transaction tx(*conn);
     for (const auto& row : tx.exec_params(
-             "select day::text from ingest.day_loads where day between $1 and $2 "
-             "and status in ('loaded', 'empty')",
-             format_day(*first), format_day(*last))) {
-      complete.insert(row[0].as<std::string>());
+             "select day::text, status from ingest.day_loads where day between $1 and $2",
+             format_day(first), format_day(last))) {
+      known[parse_day(row[0].c_str(), "ingest.day_loads.day")] = row[1].as<std::string>();
     }
   });
-  for (const auto day : days) {
-    if (complete.count(format_day(day)) != 0) done.push_back(day);
-  }
-  return done;
+  return known;
+}
+
+// The earliest day ingest.day_loads holds, for a sync with no start of its own.
+std::optional<date::sys_days> earliest_known_day(const DatabaseSettings& database) {
+  std::optional<date::sys_days> earliest;
+  auto conn = internal::connect(database);
+  internal::translate_database_errors("reading ingest.day_loads", [&] {
+    pqxx::read_transaction tx(*conn);
+    const auto row = tx.exec1("select min(day)::text from ingest.day_loads");
+    if (!row[0].is_null()) earliest = parse_day(row[0].c_str(), "ingest.day_loads.day");
+  });
+  return earliest;
+}
+
+internal::DayWindow window_of(const Settings& settings, int lookback_days) {
+  const auto at = now();
+  return {date::floor<date::days>(at), last_complete_day(at, settings.api.availability_lag),
+          lookback_days};
 }
 
 // The run's arguments for ingest.runs: what was asked, never a setting that could be secret.
@@ -48,30 +62,29 @@ std::string describe_arguments(nlohmann::json args, const Settings& settings, co
   args["force"] = o.load.force;
   args["mirror"] = o.load.mirror;
   args["missing_only"] = o.missing_only;
+  args["now"] = format_time(now());  // the clock the run went by (TRIBUTARY_NOW in tests)
   return args.dump();
 }
 
 // Loads `days` with `parallel` in flight, each in its own transaction; a failed day does not
 // stop the others. Applies migrations first; writes one `ingest.runs` row.
+// `days` is the whole span; `selection` picks which of them are requested (day_selection).
 RunResult load_days(const Settings& settings, const std::vector<date::sys_days>& days,
-                    const RunOptions& options, const std::string& command,
+                    const RunOptions& options, internal::DaySelection selection,
+                    const internal::DayWindow& window, const std::string& command,
                     const std::string& arguments_json) {
   const auto started = std::chrono::steady_clock::now();
   migrate(settings.database);
   RunResult result;
   result.run_id = internal::start_run(settings.database, command, arguments_json);
 
-  std::vector<date::sys_days> todo = days;
-  if (options.missing_only) {
-    const auto done = complete_days(settings.database, days);
-    std::erase_if(todo, [&](auto d) { return std::find(done.begin(), done.end(), d) != done.end(); });
-    for (const auto d : done) {
-      DayResult skipped;
-      skipped.day = d;
-      skipped.status = DayStatus::Skipped;
-      result.days.push_back(skipped);
-    }
+  std::map<date::sys_days, std::string> known;
+  if (!days.empty() && selection != internal::DaySelection::Every) {
+    known = known_statuses(settings.database, days.front(), days.back());
   }
+  auto plan = internal::plan_days(days, known, selection, window);
+  const std::vector<date::sys_days> todo = std::move(plan.request);
+  result.days = std::move(plan.skipped);
 
   const int parallel = std::max(1, std::min<int>(options.parallel > 0 ? options.parallel
                                                                       : settings.parallel,
@@ -80,6 +93,7 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
   // stops the run (a refused token, an unreachable database). Guarded by `mutex`.
   std::mutex mutex;
   std::size_t next = 0;
+  std::size_t finished = 0;  // requested days done
   std::exception_ptr stop;
   std::atomic<bool> stopping{false};
 
@@ -97,7 +111,8 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
         auto day_result = loader->load_day(day, options.load);
         std::lock_guard lock(mutex);
         result.days.push_back(day_result);
-        if (options.on_day) options.on_day(day_result, result.days.size(), days.size());
+        ++finished;
+        if (options.on_day) options.on_day(day_result, finished, todo.size());
       }
     } catch (...) {
       std::lock_guard lock(mutex);
@@ -130,19 +145,67 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
   return result;
 }
 
+internal::DaySelection selection_of(const RunOptions& options) {
+  return options.missing_only ? internal::DaySelection::MissingOnly : internal::DaySelection::Every;
+}
+
 }  // namespace
 
 RunResult request_day(const Settings& settings, date::sys_days day, const RunOptions& options) {
-  return load_days(settings, {day}, options, "request-day",
+  const auto window = window_of(settings, settings.sync.lookback_days);
+  if (day > window.today) {
+    throw ConfigError("DATE: " + format_day(day) + " is after today (" + format_day(window.today) +
+                      " UTC): the API cannot have its events yet");
+  }
+  return load_days(settings, {day}, options, internal::DaySelection::Every, window, "request-day",
                    describe_arguments({{"day", format_day(day)}}, settings, options));
 }
 
 RunResult backfill_month(const Settings& settings, date::year_month month,
                          const RunOptions& options) {
   const auto days = days_of(month);
-  return load_days(settings, days, options, "backfill-month",
+  return load_days(settings, days, options, selection_of(options),
+                   window_of(settings, settings.sync.lookback_days), "backfill-month",
                    describe_arguments({{"month", format_day(days.front()).substr(0, 7)}}, settings,
-                                  options));
+                                      options));
+}
+
+RunResult backfill_range(const Settings& settings, date::sys_days first, date::sys_days last,
+                         const RunOptions& options) {
+  if (first > last) {
+    throw ConfigError("--from " + format_day(first) + " is after --to " + format_day(last));
+  }
+  return load_days(settings, days_between(first, last), options, selection_of(options),
+                   window_of(settings, settings.sync.lookback_days), "backfill",
+                   describe_arguments({{"from", format_day(first)}, {"to", format_day(last)}},
+                                      settings, options));
+}
+
+RunResult sync(const Settings& settings, const SyncOptions& options) {
+  const int lookback = options.lookback_days.value_or(settings.sync.lookback_days);
+  if (lookback < 0) throw ConfigError("--lookback must not be negative");
+  const auto window = window_of(settings, lookback);
+  std::optional<date::sys_days> since = options.since ? options.since : settings.sync.start_date;
+  if (!since) {
+    migrate(settings.database);
+    since = earliest_known_day(settings.database);
+  }
+  if (!since) {
+    throw ConfigError(
+        "sync: nothing says where to start: pass --since DATE, or set TRIBUTARY_START_DATE "
+        "(sync.start_date); later syncs start at the earliest day already requested");
+  }
+  const auto until = options.until.value_or(window.last_complete);
+  // A start after the last complete day (a sync set up today) has nothing to do yet; an
+  // explicit --until before --since is a mistake.
+  if (options.until && *since > until) {
+    throw ConfigError("sync: --since " + format_day(*since) + " is after --until " +
+                      format_day(until));
+  }
+  nlohmann::json args{{"since", format_day(*since)}, {"until", format_day(until)},
+                      {"lookback_days", lookback}};
+  return load_days(settings, days_between(*since, until), options.run, internal::DaySelection::Sync,
+                   window, "sync", describe_arguments(args, settings, options.run));
 }
 
 }  // namespace tributary
