@@ -55,6 +55,8 @@ struct Settings {
 
   /// One message per bad or missing setting, each naming it as the user spells it.
   std::vector<std::string> validate(bool need_api, bool need_database) const;
+  /// validate(), throwing one ConfigError that lists every problem when there is any.
+  void require(bool need_api, bool need_database) const;
 };
 
 /// Where settings come from, besides the process environment.

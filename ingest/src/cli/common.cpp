@@ -23,12 +23,7 @@ Settings load_command_settings(const GlobalOptions& global,
   if (!global.profile.empty()) sources.profile = global.profile;
   sources.flags = flags;
   auto settings = load_settings(sources);
-  const auto errors = settings.validate(need_api, need_database);
-  if (!errors.empty()) {
-    std::string message = "invalid settings:";
-    for (const auto& e : errors) message += "\n  - " + e;
-    throw ConfigError(message);
-  }
+  settings.require(need_api, need_database);
   spdlog::set_level(spdlog::level::from_str(settings.log_level));
   return settings;
 }

@@ -168,6 +168,13 @@ void take_string(const RawSettings& raw, const std::string& key, std::string& ta
   if (const auto it = raw.find(key); it != raw.end()) target = trim(it->second.text);
 }
 
+// Every problem found, one per line, in one error.
+[[noreturn]] void throw_invalid(const std::vector<std::string>& errors) {
+  std::string message = "invalid settings:";
+  for (const auto& e : errors) message += "\n  - " + e;
+  throw ConfigError(message);
+}
+
 std::string quote_conninfo(const std::string& value) {
   std::string out = "'";
   for (char c : value) {
@@ -306,12 +313,13 @@ Settings load_settings(const SettingsSources& sources) {
   take_int(raw, "mirror_max_delete_percent", 0, 100, s.mirror_max_delete_percent, errors);
   take_string(raw, "log_level", s.log_level);
 
-  if (!errors.empty()) {
-    std::string message = "invalid settings:";
-    for (const auto& e : errors) message += "\n  - " + e;
-    throw ConfigError(message);
-  }
+  if (!errors.empty()) throw_invalid(errors);
   return s;
+}
+
+void Settings::require(bool need_api, bool need_database) const {
+  const auto errors = validate(need_api, need_database);
+  if (!errors.empty()) throw_invalid(errors);
 }
 
 std::vector<std::string> Settings::validate(bool need_api, bool need_database) const {

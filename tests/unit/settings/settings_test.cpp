@@ -267,5 +267,52 @@ TEST(DatabaseSettingsTest, KerberosProbingIsOffUnlessTheUrlAsksForIt) {
   EXPECT_EQ(parsed(db.connection_string()).at("gssencmode"), "require");
 }
 
+TEST_F(SettingsTest, DailyOperationSettingsHaveDefaultsAndNameTheirSourceWhenBad) {
+  const auto defaults = load_settings({});
+  EXPECT_EQ(defaults.api.availability_lag, std::chrono::hours(2));
+  EXPECT_EQ(defaults.sync.lookback_days, 3);
+  EXPECT_FALSE(defaults.sync.start_date.has_value());
+
+  ::setenv("TRIBUTARY_AVAILABILITY_LAG", "90m", 1);
+  ::setenv("TRIBUTARY_LOOKBACK_DAYS", "7", 1);
+  ::setenv("TRIBUTARY_START_DATE", "2024-03-01", 1);
+  const auto set = load_settings({});
+  EXPECT_EQ(set.api.availability_lag, std::chrono::minutes(90));
+  EXPECT_EQ(set.sync.lookback_days, 7);
+  EXPECT_EQ(set.sync.start_date, date::sys_days{date::year{2024} / 3 / 1});
+
+  write("tributary.yaml", "api:\n  availability_lag: 1d\nsync:\n  lookback_days: 2\n");
+  ::unsetenv("TRIBUTARY_AVAILABILITY_LAG");
+  ::unsetenv("TRIBUTARY_LOOKBACK_DAYS");
+  const auto yaml = load_settings({});
+  EXPECT_EQ(yaml.api.availability_lag, std::chrono::hours(24));
+  EXPECT_EQ(yaml.sync.lookback_days, 2);
+
+  ::setenv("TRIBUTARY_AVAILABILITY_LAG", "two hours", 1);
+  ::setenv("TRIBUTARY_LOOKBACK_DAYS", "-1", 1);
+  ::setenv("TRIBUTARY_START_DATE", "2024-02-30", 1);
+  try {
+    load_settings({});
+    ADD_FAILURE() << "accepted bad daily-operation settings";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("TRIBUTARY_AVAILABILITY_LAG: 'two hours' is not a duration"));
+    EXPECT_THAT(e.what(), HasSubstr("TRIBUTARY_LOOKBACK_DAYS must be an integer from 0 to 366"));
+    EXPECT_THAT(e.what(), HasSubstr("TRIBUTARY_START_DATE: '2024-02-30'"));
+  }
+}
+
+TEST_F(SettingsTest, RequireListsEveryMissingSettingInOneError) {
+  auto s = load_settings({});
+  s.database.host.clear();
+  try {
+    s.require(true, true);
+    ADD_FAILURE() << "require accepted settings without API_URL and POSTGRES_HOST";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("invalid settings:\n  - API_URL is not set"));
+    EXPECT_THAT(e.what(), HasSubstr("\n  - POSTGRES_HOST is empty"));
+  }
+  EXPECT_NO_THROW(s.require(false, false));
+}
+
 }  // namespace
 }  // namespace tributary
