@@ -21,22 +21,43 @@ namespace tributary::testing {
 
 namespace {
 
-void exec_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                const std::string& cwd) {
-  for (const auto& [key, value] : env) {
-    if (value.empty()) {
-      ::unsetenv(key.c_str());
-    } else {
-      ::setenv(key.c_str(), value.c_str(), 1);
+// argv and the environment of a child, built in the parent: between fork() and exec() the
+// child may call only async-signal-safe functions. Allocating there (setenv, a vector) can
+// deadlock forever on an allocator lock another thread of the test held at the fork — which
+// is what hung integration.load_failure_test under ASan in CI.
+class ExecPlan {
+ public:
+  ExecPlan(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+           const std::string& cwd)
+      : argv_text_(argv), cwd_(cwd) {
+    for (char** e = environ; *e != nullptr; ++e) {
+      const std::string entry(*e);
+      const auto name = entry.substr(0, entry.find('='));
+      if (env.count(name) == 0) env_text_.push_back(entry);
     }
+    for (const auto& [key, value] : env) {
+      if (!value.empty()) env_text_.push_back(key + "=" + value);
+    }
+    for (auto& a : argv_text_) argv_.push_back(a.data());
+    argv_.push_back(nullptr);
+    for (auto& e : env_text_) envp_.push_back(e.data());
+    envp_.push_back(nullptr);
   }
-  if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  ::execv(args[0], args.data());
-  ::_exit(127);
-}
+
+  // In the child: async-signal-safe calls only.
+  [[noreturn]] void exec() const {
+    if (!cwd_.empty() && ::chdir(cwd_.c_str()) != 0) ::_exit(126);
+    ::execve(argv_[0], argv_.data(), envp_.data());
+    ::_exit(127);
+  }
+
+ private:
+  std::vector<std::string> argv_text_;
+  std::vector<std::string> env_text_;
+  std::string cwd_;
+  std::vector<char*> argv_;
+  std::vector<char*> envp_;
+};
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
@@ -62,6 +83,7 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
   }
+  const ExecPlan plan(argv, env, cwd);
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -69,7 +91,7 @@ ProcessResult run_process(const std::vector<std::string>& argv,
     ::dup2(err_pipe[1], STDERR_FILENO);
     const int devnull = ::open("/dev/null", O_RDONLY);
     ::dup2(devnull, STDIN_FILENO);
-    exec_child(argv, env, cwd);
+    plan.exec();
   }
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
@@ -126,6 +148,7 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
                     ("tributary-bg-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
   out_path_ = base.string() + ".out";
   err_path_ = base.string() + ".err";
+  const ExecPlan plan(argv, env, cwd);
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
@@ -135,7 +158,7 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
     ::dup2(out, STDOUT_FILENO);
     ::dup2(err, STDERR_FILENO);
     ::dup2(devnull, STDIN_FILENO);
-    exec_child(argv, env, cwd);
+    plan.exec();
   }
 }
 
