@@ -69,7 +69,11 @@ Command add_backfill_command(CLI::App& parent, const GlobalOptions& global);
 Command add_sync_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary run-models [--select NAME[+]]`.
 Command add_run_models_command(CLI::App& parent, const GlobalOptions& global);
-/// `tributary status [--month YYYY-MM]`.
+/// `tributary status [--month MONTH | --since DATE --until DATE] [--json] [--check]`.
 Command add_status_command(CLI::App& parent, const GlobalOptions& global);
+/// `tributary runs [--limit N] [--json]`.
+Command add_runs_command(CLI::App& parent, const GlobalOptions& global);
+/// `tributary freshness [--warn-after D] [--error-after D] [--json]`.
+Command add_freshness_command(CLI::App& parent, const GlobalOptions& global);
 
 }  // namespace tributary::cli
