@@ -1,5 +1,6 @@
-// The demo events API (docs/cli.md, demo-api): token check, strict dates, 404 outside the range,
-// ETag and 304, a day generated while it is sent, and deterministic fault injection.
+// The demo events API (docs/cli.md, demo-api): token check, strict dates, 404 outside the range
+// or after today, the part of a day uploaded by now (the clock is read once per request), ETag
+// and 304, a day generated while it is sent, and deterministic fault injection.
 
 #include "tributary/demo/server.hpp"
 
@@ -20,9 +21,9 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
-#include "tributary/demo/calendar.hpp"
 #include "http_server.hpp"
 #include "random.hpp"
+#include "tributary/demo/calendar.hpp"
 #include "tributary/error.hpp"
 #include "tributary/models/iso_time.hpp"
 
@@ -127,7 +128,9 @@ struct DemoServer::Impl {
   /// Answers a fault that replaces the whole response; false for those that break the body.
   bool answer_fault(FaultKind fault, httplib::Response& res);
   std::uint64_t next_attempt(date::sys_days day);
-  void stream_day(httplib::Response& res, date::sys_days day, std::optional<FaultKind> fault);
+  /// Sends the `served` elements uploaded by `now_ms` under `etag`.
+  void stream_day(httplib::Response& res, date::sys_days day, std::int64_t now_ms,
+                  std::size_t served, const std::string& etag, std::optional<FaultKind> fault);
   /// Sleeps for `duration` unless the server stops first.
   void pause(std::chrono::milliseconds duration);
 
@@ -188,22 +191,28 @@ void DemoServer::Impl::handle(const httplib::Request& req, httplib::Response& re
         "Invalid date '" + text.substr(0, 40) + "': expected a calendar day as YYYY-MM-DD");
     return;
   }
-  if (generator.event_count(*day) == 0) {
+  // One reading of the clock for the whole answer: the count, the ETag and the body agree.
+  // Outside the range, after today, or nothing uploaded yet: the API's answer for no events.
+  const models::Timestamp now = generator.now();
+  const std::size_t served = generator.served_count(*day, now);
+  if (served == 0) {
     reply_detail(res, 404, kNoEvents);
     return;
   }
   const std::uint64_t attempt = next_attempt(*day);
   const auto fault = decide_fault(*day, attempt);
-  spdlog::debug("demo API: {} attempt {}: {}", text, attempt,
-                fault ? kind_name(*fault) : "no fault");
+  spdlog::debug("demo API: {} attempt {}: {} of {} events uploaded, {}", text, attempt, served,
+                generator.event_count(*day), fault ? kind_name(*fault) : "no fault");
 
   if (fault && answer_fault(*fault, res)) return;
-  if (!fault && none_match_hits(req.get_header_value("If-None-Match"), generator.etag(*day))) {
+  const std::string etag = generator.etag_of(*day, served);
+  if (!fault && none_match_hits(req.get_header_value("If-None-Match"), etag)) {
     res.status = 304;
-    res.set_header("ETag", generator.etag(*day));
+    res.set_header("ETag", etag);
     return;
   }
-  stream_day(res, *day, fault);
+  const auto now_ms = std::chrono::floor<std::chrono::milliseconds>(now).time_since_epoch().count();
+  stream_day(res, *day, now_ms, served, etag, fault);
 }
 
 bool DemoServer::Impl::answer_fault(FaultKind fault, httplib::Response& res) {
@@ -233,31 +242,32 @@ bool DemoServer::Impl::answer_fault(FaultKind fault, httplib::Response& res) {
   return false;
 }
 
-void DemoServer::Impl::stream_day(httplib::Response& res, date::sys_days day,
+void DemoServer::Impl::stream_day(httplib::Response& res, date::sys_days day, std::int64_t now_ms,
+                                  std::size_t served, const std::string& etag,
                                   std::optional<FaultKind> fault) {
   res.status = 200;
-  res.set_header("ETag", generator.etag(day));
-  const std::size_t count = generator.event_count(day);
-  std::size_t keep = count;  // elements sent before an injected cut or stall
-  if (fault == FaultKind::Cut) keep = count / 2;
-  if (fault == FaultKind::Stall) keep = count / 3;
+  res.set_header("ETag", etag);
+  std::size_t keep = served;  // elements sent before an injected cut or stall
+  if (fault == FaultKind::Cut) keep = served / 2;
+  if (fault == FaultKind::Stall) keep = served / 3;
 
   res.set_chunked_content_provider(
-      "application/json", [this, day, keep, fault](std::size_t, httplib::DataSink& sink) {
+      "application/json", [this, day, now_ms, keep, fault](std::size_t, httplib::DataSink& sink) {
         std::string buffer;
         buffer.reserve(kChunkBytes + std::size_t{16} * 1024);
         buffer += '[';
         std::size_t sent = 0;
         bool delivered = true;
-        const bool complete = generator.generate_day_until(day, [&](const GeneratedEvent& event) {
-          if (sent == keep) return false;
-          if (sent++ > 0) buffer += ',';
-          buffer += event.json;
-          if (buffer.size() < kChunkBytes) return true;
-          delivered = !stopping && sink.write(buffer.data(), buffer.size());
-          buffer.clear();
-          return delivered;
-        });
+        const bool complete =
+            generator.generate_day_until(day, now_ms, [&](const GeneratedEvent& event) {
+              if (sent == keep) return false;
+              if (sent++ > 0) buffer += ',';
+              buffer += event.json;
+              if (buffer.size() < kChunkBytes) return true;
+              delivered = !stopping && sink.write(buffer.data(), buffer.size());
+              buffer.clear();
+              return delivered;
+            });
         if (!delivered) return false;  // the client left or the server stops
         if (!complete) {               // an injected cut or stall
           sink.write(buffer.data(), buffer.size());

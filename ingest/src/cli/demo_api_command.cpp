@@ -4,15 +4,20 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
-#include "tributary/demo/calendar.hpp"
+#include "common/text.hpp"
+#include "tributary/clock.hpp"
+#include "tributary/day_range.hpp"
 #include "tributary/demo/server.hpp"
 #include "tributary/error.hpp"
 
@@ -24,19 +29,24 @@ struct DemoApiArgs {
   std::string host = "127.0.0.1";
   std::size_t events_per_day = DemoOptions{}.events_per_day;
   std::uint64_t seed = DemoOptions{}.seed;
-  std::string from = "2024-01-01";
+  std::string from = "2024-01-01";  ///< a DATE: YYYY-MM-DD, today, yesterday, today-N
   std::string to = "2024-01-31";
   std::string token = "demo-token";
   double invalid_rate = DemoOptions{}.invalid_rate;
+  double late_rate = DemoOptions{}.late_rate;
+  std::string now;  ///< empty: TRIBUTARY_NOW when set, else the system clock at each request
   std::vector<std::string> faults;
   long stall_ms = 40'000;
   bool gzip = false;
 };
 
-date::sys_days parse_day_option(const std::string& option, const std::string& text) {
-  const auto day = internal::demo::parse_iso_day(text);
-  if (!day) throw ConfigError(option + " '" + text + "' is not a calendar day as YYYY-MM-DD");
-  return *day;
+/// The fixed now of --now, else of TRIBUTARY_NOW; nullopt for the system clock. Throws
+/// ConfigError naming whichever was given.
+std::optional<TimePoint> fixed_now(const std::string& now_option) {
+  if (!now_option.empty()) return parse_time(now_option, "--now");
+  const char* environment = std::getenv("TRIBUTARY_NOW");
+  if (environment != nullptr && *environment != '\0') return tributary::now();
+  return std::nullopt;
 }
 
 /// Every problem with the arguments, by option name, in one ConfigError.
@@ -50,28 +60,33 @@ DemoServerOptions to_server_options(const DemoApiArgs& args) {
       problems.emplace_back(e.what());
     }
   };
-  check([&] { options.data.from = parse_day_option("--from", args.from); });
-  check([&] { options.data.to = parse_day_option("--to", args.to); });
+  check([&] { options.data.now = fixed_now(args.now); });
+  // The DATE forms count from the demo's now; with the system clock, from its start.
+  const date::sys_days today = date::floor<date::days>(options.data.now.value_or(
+      std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now())));
+  check([&] { options.data.from = parse_date_argument(args.from, "--from", today); });
+  check([&] { options.data.to = parse_date_argument(args.to, "--to", today); });
   if (problems.empty() && options.data.from > options.data.to) {
-    problems.push_back("--from " + args.from + " is after --to " + args.to);
+    problems.push_back("--from " + args.from + " (" + format_day(options.data.from) +
+                       ") is after --to " + args.to + " (" + format_day(options.data.to) + ")");
   }
   if (!(args.invalid_rate >= 0.0 && args.invalid_rate <= 1.0)) {
     problems.push_back("--invalid-rate " + std::to_string(args.invalid_rate) +
                        " is not within [0, 1]");
+  }
+  if (!(args.late_rate >= 0.0 && args.late_rate <= 1.0)) {
+    problems.push_back("--late-rate " + std::to_string(args.late_rate) + " is not within [0, 1]");
   }
   if (args.token.empty()) problems.emplace_back("--token must not be empty");
   if (args.stall_ms < 0) problems.emplace_back("--stall-ms must not be negative");
   for (const auto& fault : args.faults) {
     check([&] { options.faults.push_back(parse_fault(fault)); });
   }
-  if (!problems.empty()) {
-    std::string message = "demo-api: ";
-    for (std::size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
-    throw ConfigError(message);
-  }
+  if (!problems.empty()) throw ConfigError("demo-api: " + internal::join(problems, "; "));
   options.data.seed = args.seed;
   options.data.events_per_day = args.events_per_day;
   options.data.invalid_rate = args.invalid_rate;
+  options.data.late_rate = args.late_rate;
   options.host = args.host;
   options.port = args.port;
   options.token = args.token;
@@ -101,8 +116,12 @@ ExitCode run_demo_api(const DemoApiArgs& args) {
   }
   DemoServer& server = *server_owner;
   spdlog::info(
-      "demo API: {} events per weekday, seed {}, days {} to {}, invalid rate {}, {} fault(s)",
-      args.events_per_day, args.seed, args.from, args.to, args.invalid_rate, options.faults.size());
+      "demo API: {} events per weekday, seed {}, days {} to {}, invalid rate {}, late rate {}, "
+      "now {}, {} fault(s)",
+      args.events_per_day, args.seed, format_day(options.data.from), format_day(options.data.to),
+      args.invalid_rate, args.late_rate,
+      options.data.now ? format_time(*options.data.now) : "the system clock",
+      options.faults.size());
   std::cout << "listening on " << server.url() << std::endl;  // the one stdout line, flushed
 
   int received = 0;
@@ -130,8 +149,17 @@ Command add_demo_api_command(CLI::App& parent) {
       ->capture_default_str();
   app->add_option("--seed", args->seed, "the same seed always gives the same events")
       ->capture_default_str();
-  app->add_option("--from", args->from, "first day served, YYYY-MM-DD")->capture_default_str();
-  app->add_option("--to", args->to, "last day served, YYYY-MM-DD")->capture_default_str();
+  app->add_option("--from", args->from,
+                  "first day served: YYYY-MM-DD, today, yesterday or today-N (of --now, UTC)")
+      ->type_name("DATE")
+      ->capture_default_str();
+  app->add_option("--to", args->to, "last day served, a DATE like --from")
+      ->type_name("DATE")
+      ->capture_default_str();
+  app->add_option("--now", args->now,
+                  "the demo's clock, ISO-8601 (2024-01-05T14:30:00Z): only events uploaded by "
+                  "then are served (default TRIBUTARY_NOW, else the system clock)")
+      ->type_name("TIME");
   // The default is a public demo value; a chosen token is better passed as DEMO_API_TOKEN,
   // which does not show up in ps. Never echoed.
   app->add_option("--token", args->token,
@@ -139,12 +167,16 @@ Command add_demo_api_command(CLI::App& parent) {
       ->envname("DEMO_API_TOKEN");
   app->add_option("--invalid-rate", args->invalid_rate, "fraction of invalid events, in [0, 1]")
       ->capture_default_str();
+  app->add_option("--late-rate", args->late_rate,
+                  "fraction of events uploaded 1 h to 72 h after they happened, in [0, 1]")
+      ->capture_default_str();
   app->add_option("--fault", args->faults,
                   "inject a fault into RATE of the requests; KIND: 429, 500, 503, reset, cut, "
                   "stall, badjson; repeatable")
       ->type_name("KIND=RATE")
       ->allow_extra_args(false);
-  app->add_flag("--gzip", args->gzip, "gzip bodies for clients that accept it (slow: off by default)");
+  app->add_flag("--gzip", args->gzip,
+                "gzip bodies for clients that accept it (slow: off by default)");
   app->add_option("--stall-ms", args->stall_ms, "how long a 'stall' fault stops the body")
       ->capture_default_str();
   return Command{app, [args] { return run_demo_api(*args); }};

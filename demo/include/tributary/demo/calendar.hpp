@@ -4,24 +4,14 @@
 // parsed and formatted by the library's (models::parse_iso_date, tributary::format_day).
 
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
 
 #include <date/date.h>
-
-#include "tributary/models/iso_time.hpp"
 
 namespace tributary::internal::demo {
 
 /// Milliseconds in one day.
 inline constexpr std::int64_t kMsPerDay = 86'400'000;
-
-/// Parses exactly `YYYY-MM-DD` (a real calendar day, year 1 or later); nullopt otherwise.
-/// Kept for the CLI's `demo-api` options; it is models::parse_iso_date, the one parser.
-inline std::optional<date::sys_days> parse_iso_day(std::string_view text) {
-  return models::parse_iso_date(text);
-}
 
 /// Appends `n` as exactly `width` zero-padded decimal digits.
 inline void append_padded(std::string& out, unsigned n, int width) {
