@@ -197,19 +197,20 @@ TEST_P(CleanStopTest, StopsWithinFiveSeconds) {
   EXPECT_TRUE(watch.violation().empty()) << watch.violation();
   EXPECT_GT(watch.checks(), 5);
   // The run is cancelled; the days rolled back are not failed, nor recorded at all.
-  EXPECT_EQ(query_value(db, "select status || ' ' || (finished_at is not null) || ' ' || "
-                            "days_failed from ingest.runs"),
+  EXPECT_EQ(query_value(db,
+                        "select status || ' ' || (finished_at is not null) || ' ' || "
+                        "days_failed from ingest.runs"),
             "cancelled true 0");
   const auto loaded = std::stoi(query_value(db, "select count(*) from ingest.day_loads"));
   EXPECT_GE(loaded, 4);
   EXPECT_LT(loaded, 31) << "the stop came while days were in flight";
-  EXPECT_EQ(query_value(db, "select count(*) from ingest.day_loads where status <> 'loaded'"),
-            "0");
+  EXPECT_EQ(query_value(db, "select count(*) from ingest.day_loads where status <> 'loaded'"), "0");
   EXPECT_EQ(query_value(db, "select days_loaded from ingest.runs"), std::to_string(loaded));
   EXPECT_THAT(result.out, HasSubstr("interrupted: " + std::to_string(31 - loaded) +
                                     " requested day(s) not done"));
 
-  const auto rerun = run_cli({"backfill-month", "2024-01", "--no-models"}, demo_env(db, demo.url()));
+  const auto rerun =
+      run_cli({"backfill-month", "2024-01", "--no-models"}, demo_env(db, demo.url()));
   EXPECT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
   EXPECT_EQ(user_events_checksum(db), reference);
   EXPECT_EQ(query_value(db, "select count(*) from ingest.day_loads where status = 'loaded'"), "31");
@@ -231,8 +232,9 @@ TEST(AbandonedRun, ASigkilledRunIsMarkedAbandonedByTheNextCommand) {
   // Its heartbeat moves forward while it runs (every 5 s).
   ASSERT_TRUE(eventually(
       [&] {
-        return query_value(db, "select count(*) from ingest.runs where status = 'running' and "
-                               "heartbeat_at > started_at + interval '4 seconds'") == "1";
+        return query_value(db,
+                           "select count(*) from ingest.runs where status = 'running' and "
+                           "heartbeat_at > started_at + interval '4 seconds'") == "1";
       },
       milliseconds(15'000)))
       << run->errors();
@@ -244,10 +246,11 @@ TEST(AbandonedRun, ASigkilledRunIsMarkedAbandonedByTheNextCommand) {
   const auto next = run_cli({"request-day", "2024-01-02"}, demo_env(db, demo.url()));
   EXPECT_EQ(next.exit_code, 0) << next.out << next.err;
   EXPECT_THAT(next.err, HasSubstr("was left running: process " + std::to_string(pid)));
-  EXPECT_EQ(query_value(db, "select status || ' ' || (finished_at is not null) || ' ' || error "
-                            "from ingest.runs where command = 'backfill-month'"),
-            "abandoned true process " + std::to_string(pid) + " on host " + host_name() +
-                " is gone");
+  EXPECT_EQ(
+      query_value(db,
+                  "select status || ' ' || (finished_at is not null) || ' ' || error "
+                  "from ingest.runs where command = 'backfill-month'"),
+      "abandoned true process " + std::to_string(pid) + " on host " + host_name() + " is gone");
   EXPECT_EQ(query_value(db, "select string_agg(status, ',' order by id) from ingest.runs"),
             "abandoned,succeeded");
 }
@@ -265,9 +268,10 @@ TEST(AbandonedRun, StaleHeartbeatsAreAbandonedFromAnyHostAndLiveRunsAreLeftAlone
     pqxx::work tx(conn);
     const auto add = [&](const std::string& host, const std::string& pid,
                          const std::string& started, const std::string& heartbeat) {
-      tx.exec_params("insert into ingest.runs (command, pid, hostname, started_at, heartbeat_at) "
-                     "values ('sync', $1::int, $2, now() - $3::interval, now() - $4::interval)",
-                     pid, host, started, heartbeat);
+      tx.exec_params(
+          "insert into ingest.runs (command, pid, hostname, started_at, heartbeat_at) "
+          "values ('sync', $1::int, $2, now() - $3::interval, now() - $4::interval)",
+          pid, host, started, heartbeat);
     };
     add("elsewhere.invalid", "4242", "1 hour", "10 minutes");  // 1: silent for 10 minutes
     add("elsewhere.invalid", "4242", "1 hour", "2 seconds");   // 2: alive over there
@@ -299,8 +303,9 @@ TEST(AbandonedRun, StaleHeartbeatsAreAbandonedFromAnyHostAndLiveRunsAreLeftAlone
   EXPECT_EQ(status(4), "running");
   EXPECT_EQ(status(5), "abandoned");
   EXPECT_THAT(error(5), HasSubstr("now belongs to a process started after the run"));
-  EXPECT_EQ(query_value(db, "select count(*) from ingest.runs where status = 'abandoned' and "
-                            "finished_at is null"),
+  EXPECT_EQ(query_value(db,
+                        "select count(*) from ingest.runs where status = 'abandoned' and "
+                        "finished_at is null"),
             "0");
   EXPECT_EQ(query_value(db, "select status || ': ' || error from ingest.model_runs"),
             "failed: the run was abandoned: " + error(1));
@@ -310,18 +315,20 @@ TEST(AbandonedRun, StaleHeartbeatsAreAbandonedFromAnyHostAndLiveRunsAreLeftAlone
 // The oid of every table in schema analytics: a swapped-in table has a new one.
 std::map<std::string, std::string> analytics_tables(const DatabaseSettings& db) {
   std::map<std::string, std::string> tables;
-  for (const auto& row : query_rows(db, "select relname::text, oid::text from pg_class where "
-                                        "relnamespace = 'analytics'::regnamespace and "
-                                        "relkind = 'r'")) {
+  for (const auto& row : query_rows(db,
+                                    "select relname::text, oid::text from pg_class where "
+                                    "relnamespace = 'analytics'::regnamespace and "
+                                    "relkind = 'r'")) {
     tables[row[0]] = row[1];
   }
   return tables;
 }
 
 std::string model_runs_of(const DatabaseSettings& db, std::int64_t run_id) {
-  return query_value(db, "select string_agg(model || '=' || status, ',' order by id) from "
-                         "ingest.model_runs where run_id = " +
-                             std::to_string(run_id));
+  return query_value(db,
+                     "select string_agg(model || '=' || status, ',' order by id) from "
+                     "ingest.model_runs where run_id = " +
+                         std::to_string(run_id));
 }
 
 constexpr const char* kWaitingOnUserDailyEvents =
@@ -345,7 +352,8 @@ TEST(RunModelsStop, ASwapInItsTransactionCompletesAndNoModelIsBuiltAfterIt) {
       << run->errors();
   run->kill(SIGINT);
   const auto signalled = Clock::now();
-  ASSERT_TRUE(eventually([&] { return run->errors().find("stopping: SIGINT") != std::string::npos; }));
+  ASSERT_TRUE(
+      eventually([&] { return run->errors().find("stopping: SIGINT") != std::string::npos; }));
   hold.commit();  // the reader goes: the swap gets its lock
   const auto result = run->wait();
   EXPECT_EQ(result.exit_code, 130) << result.out << result.err;
@@ -366,8 +374,10 @@ TEST(RunModelsStop, ASwapInItsTransactionCompletesAndNoModelIsBuiltAfterIt) {
   EXPECT_EQ(model_runs_of(db, run_id),
             "user_daily_events=succeeded,daily_active_users=skipped,weekly_engagement=skipped,"
             "weekly_active_corporations=skipped,weekly_summary=skipped");
-  EXPECT_EQ(query_value(db, "select status || ' ' || (finished_at is not null) from ingest.runs "
-                            "where id = " + std::to_string(run_id)),
+  EXPECT_EQ(query_value(db,
+                        "select status || ' ' || (finished_at is not null) from ingest.runs "
+                        "where id = " +
+                            std::to_string(run_id)),
             "cancelled true");
 }
 
@@ -385,7 +395,8 @@ TEST(RunModelsStop, ASecondSignalExitsAtOnce) {
   ASSERT_TRUE(eventually([&] { return query_value(db, kWaitingOnUserDailyEvents) != "0"; }))
       << run->errors();
   run->kill(SIGINT);
-  ASSERT_TRUE(eventually([&] { return run->errors().find("stopping: SIGINT") != std::string::npos; }));
+  ASSERT_TRUE(
+      eventually([&] { return run->errors().find("stopping: SIGINT") != std::string::npos; }));
   // The clean stop waits for the swap, which waits for the reader: only the second signal
   // ends it now.
   run->kill(SIGINT);
@@ -407,7 +418,8 @@ TEST(RunModelsStop, ASecondSignalExitsAtOnce) {
 
 TEST(RunModelsStop, ABuildInProgressIsRolledBackAndThePreviousTableKept) {
   const auto db = fixture_database();
-  const auto dir = fs::temp_directory_path() / ("tributary-slow-model-" + std::to_string(::getpid()));
+  const auto dir =
+      fs::temp_directory_path() / ("tributary-slow-model-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "models.yaml") << R"(
 models:
@@ -426,8 +438,9 @@ models:
 
   auto run = spawn_cli({"run-models", "--models-dir", dir.string()}, database_env(db));
   ASSERT_TRUE(eventually([&] {
-    return query_value(db, "select count(*) from pg_stat_activity where state = 'active' and "
-                           "query like '%pg_sleep(30)%' and pid <> pg_backend_pid()") == "1";
+    return query_value(db,
+                       "select count(*) from pg_stat_activity where state = 'active' and "
+                       "query like '%pg_sleep(30)%' and pid <> pg_backend_pid()") == "1";
   })) << run->errors();
   run->kill(SIGTERM);
   const auto signalled = Clock::now();
@@ -440,11 +453,15 @@ models:
   EXPECT_EQ(query_value(db, "select count(*) from analytics.slow"), "2") << "the previous table";
   EXPECT_EQ(query_value(db, "select count(*) from pg_class where relname = 'slow__building'"), "0");
   const auto run_id = query_value(db, "select max(id) from ingest.runs");
-  EXPECT_THAT(query_value(db, "select status || ': ' || error from ingest.model_runs where "
-                              "run_id = " + run_id),
+  EXPECT_THAT(query_value(db,
+                          "select status || ': ' || error from ingest.model_runs where "
+                          "run_id = " +
+                              run_id),
               StartsWith("failed: interrupted: the build was rolled back"));
-  EXPECT_EQ(query_value(db, "select status || ' ' || (finished_at is not null) from ingest.runs "
-                            "where id = " + run_id),
+  EXPECT_EQ(query_value(db,
+                        "select status || ' ' || (finished_at is not null) from ingest.runs "
+                        "where id = " +
+                            run_id),
             "cancelled true");
   fs::remove_all(dir);
 }

@@ -89,7 +89,7 @@ class ApiClient {
   /// second; the fetch then throws tributary::Error (the library's internal Interrupted).
   DayFetch fetch_day(date::sys_days day, DayConsumer& consumer,
                      const std::optional<std::string>& etag = std::nullopt,
-                     std::stop_token stop = {});
+                     const std::stop_token& stop = {});
 
  private:
   struct Impl;

@@ -388,7 +388,8 @@ ApiClient::ApiClient(ApiClient&&) noexcept = default;
 ApiClient& ApiClient::operator=(ApiClient&&) noexcept = default;
 
 DayFetch ApiClient::fetch_day(date::sys_days day, DayConsumer& consumer,
-                              const std::optional<std::string>& etag, std::stop_token stop) {
+                              const std::optional<std::string>& etag,
+                              const std::stop_token& stop) {
   if (!impl_) throw Error("ApiClient used after it was moved from");
   internal::throw_if_stopped(stop, "about to fetch a day");
   return impl_->fetch(day, consumer, etag, stop);

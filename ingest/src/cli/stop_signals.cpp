@@ -23,7 +23,7 @@ StopSignals::StopSignals(std::string what) : what_(std::move(what)) {
 StopSignals::~StopSignals() {
   done_ = true;
   // Wakes the sigwait below; directed at that thread, so no other thread sees it.
-  pthread_kill(thread_.native_handle(), SIGTERM);
+  pthread_kill(thread_.native_handle(), SIGINT);
   thread_.join();
 }
 

@@ -65,8 +65,7 @@ ProcessSeen process_seen(int pid) {
 }
 
 double local_epoch_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 // Why run `row` is dead, or nothing when it may be alive.
@@ -74,10 +73,9 @@ std::optional<std::string> death_of(const pqxx::row& row, const std::string& her
                                     double clock_offset) {
   const bool stale = row["stale"].as<bool>();
   const std::string host = row["hostname"].is_null() ? "" : row["hostname"].c_str();
-  const std::string process = row["pid"].is_null()
-                                  ? "its process"
-                                  : "process " + std::string(row["pid"].c_str()) +
-                                        (host.empty() ? "" : " on host " + host);
+  const std::string process = row["pid"].is_null() ? "its process"
+                                                   : "process " + std::string(row["pid"].c_str()) +
+                                                         (host.empty() ? "" : " on host " + host);
   if (!row["pid"].is_null() && !host.empty() && host == here) {
     const int pid = row["pid"].as<int>();
     const auto seen = process_seen(pid);
@@ -127,8 +125,8 @@ int mark_abandoned_runs(pqxx::connection& conn) {
           "update ingest.model_runs set status = 'failed', finished_at = now(), "
           "error = 'the run was abandoned: ' || $2 where run_id = $1 and status = 'running'",
           id, *reason);
-      spdlog::warn("run {} ({}) was left running: {}; marked abandoned", id,
-                   row["command"].c_str(), *reason);
+      spdlog::warn("run {} ({}) was left running: {}; marked abandoned", id, row["command"].c_str(),
+                   *reason);
       ++marked;
     }
     tx.commit();
@@ -160,10 +158,10 @@ std::int64_t start_run(pqxx::connection& conn, const std::string& command,
 
 void finish_run(const DatabaseSettings& database, std::int64_t run_id, const RunResult& result,
                 const std::string& error) {
-  const char* status = !error.empty()        ? "failed"
-                       : result.interrupted  ? "cancelled"
-                       : result.ok()         ? "succeeded"
-                                             : "partial";
+  const char* status = !error.empty()       ? "failed"
+                       : result.interrupted ? "cancelled"
+                       : result.ok()        ? "succeeded"
+                                            : "partial";
   try {
     auto conn = connect(database);
     pqxx::work tx(*conn);
@@ -172,10 +170,10 @@ void finish_run(const DatabaseSettings& database, std::int64_t run_id, const Run
         "days_empty = $4, days_unchanged = $5, days_failed = $6, events_loaded = $7, "
         "events_rejected = $8, events_duplicate = $9, error = nullif($10, ''), "
         "days_incomplete = $11, days_skipped = $12 where id = $1",
-        run_id, std::string(status), result.count(DayStatus::Loaded), result.count(DayStatus::Empty),
-        result.count(DayStatus::Unchanged), result.count(DayStatus::Failed),
-        result.total(&DayResult::events_loaded), result.total(&DayResult::events_rejected),
-        result.total(&DayResult::events_duplicate),
+        run_id, std::string(status), result.count(DayStatus::Loaded),
+        result.count(DayStatus::Empty), result.count(DayStatus::Unchanged),
+        result.count(DayStatus::Failed), result.total(&DayResult::events_loaded),
+        result.total(&DayResult::events_rejected), result.total(&DayResult::events_duplicate),
         error.empty() && result.interrupted
             ? "interrupted: " + std::to_string(result.days_not_done) +
                   " requested day(s) not done (rolled back or not started)"
@@ -188,7 +186,7 @@ void finish_run(const DatabaseSettings& database, std::int64_t run_id, const Run
 }
 
 RunHeartbeat::RunHeartbeat(const DatabaseSettings& database, std::int64_t run_id)
-    : thread_([database, run_id](std::stop_token stop) {
+    : thread_([database, run_id](const std::stop_token& stop) {
         ::pthread_setname_np(::pthread_self(), "heartbeat");
         // Connected at the first beat: a run shorter than one interval opens none.
         std::unique_ptr<pqxx::connection> conn;

@@ -6,9 +6,9 @@ namespace tributary::internal {
 
 StatementCanceller::StatementCanceller(std::stop_token stop)
     : stop_(std::move(stop)), on_stop_(stop_, std::function<void()>([this] {
-                                std::lock_guard lock(mutex_);
-                                cancel_locked();
-                              })) {}
+                                         std::lock_guard lock(mutex_);
+                                         cancel_locked();
+                                       })) {}
 
 void StatementCanceller::arm(pqxx::connection_base& conn) {
   std::lock_guard lock(mutex_);
