@@ -27,28 +27,6 @@ std::string random_word(const std::string& prefix) {
   return prefix + std::to_string(rng() % 1'000'000'000'000ULL);
 }
 
-// Every day is either absent or complete, at any instant: a loaded day has all of its
-// valid keys and all of its rejections; a day that is not loaded has no rejections.
-std::string half_days(pqxx::connection& conn) {
-  pqxx::read_transaction tx(conn);
-  const auto missing_keys = tx.exec(
-      "select count(*) from test_support.expected_keys k join ingest.day_loads d "
-      "on d.day = k.day and d.status = 'loaded' where not exists (select 1 from "
-      "public.user_events u where u.device_id = k.device_id and u.event_time = k.event_time)")[0][0]
-                                .as<long>();
-  const auto stray = tx.exec(
-      "select count(*) from ingest.rejected_events r where not exists (select 1 from "
-      "ingest.day_loads d where d.day = r.day and d.status = 'loaded')")[0][0]
-                         .as<long>();
-  const auto short_days = tx.exec(
-      "select count(*) from ingest.day_loads d where status = 'loaded' and events_rejected <> "
-      "(select count(*) from ingest.rejected_events r where r.day = d.day)")[0][0]
-                              .as<long>();
-  if (missing_keys == 0 && stray == 0 && short_days == 0) return {};
-  return "missing keys " + std::to_string(missing_keys) + ", stray rejections " +
-         std::to_string(stray) + ", short days " + std::to_string(short_days);
-}
-
 TEST(Crash, KilledBackfillsNeverLeaveAHalfDayAndARerunGivesTheUninterruptedTable) {
   DemoOptions data;
   data.seed = 31;
@@ -64,21 +42,7 @@ TEST(Crash, KilledBackfillsNeverLeaveAHalfDayAndARerunGivesTheUninterruptedTable
   const auto db = fresh_database();
   auto env = demo_env(db, server.url());
   ASSERT_EQ(run_cli({"migrate"}, env).exit_code, 0);
-  {
-    pqxx::connection conn(db.connection_string());
-    pqxx::work tx(conn);
-    tx.exec("create schema test_support; create table test_support.expected_keys "
-            "(day date, device_id text, event_time bigint)");
-    pqxx::stream_to keys(tx, "test_support.expected_keys");
-    DemoGenerator generator(data);
-    for (const auto day : days_of(date::year{2024} / 1)) {
-      generator.generate_day(day, [&](const GeneratedEvent& e) {
-        if (!e.expected_reason) keys << std::make_tuple(format_day(day), e.device_id, e.event_time);
-      });
-    }
-    keys.complete();
-    tx.commit();
-  }
+  install_expected_keys(db, data, date::year{2024} / 1);
 
   std::atomic<bool> done{false};
   std::atomic<int> checks{0};
@@ -111,6 +75,8 @@ TEST(Crash, KilledBackfillsNeverLeaveAHalfDayAndARerunGivesTheUninterruptedTable
 
   const auto last = run_cli({"backfill-month", "2024-01", "--no-models"}, env);
   EXPECT_EQ(last.exit_code, 0) << last.out << last.err;
+  EXPECT_EQ(query_value(db, "select count(*) from ingest.runs where status = 'running'"), "0")
+      << "the next command marks the killed runs abandoned";
   EXPECT_EQ(user_events_checksum(db), user_events_checksum(reference));
   pqxx::connection conn(db.connection_string());
   EXPECT_EQ(half_days(conn), "");

@@ -6,6 +6,8 @@
 #include <memory>
 #include <pqxx/pqxx>
 
+#include "tributary/day_range.hpp"
+#include "tributary/demo/generator.hpp"
 #include "tributary/logging.hpp"
 
 namespace tributary::testing {
@@ -96,6 +98,43 @@ std::string query_value(const DatabaseSettings& db, const std::string& sql) {
   const auto rows = tx.exec(sql);
   if (rows.empty() || rows[0][0].is_null()) return {};
   return rows[0][0].c_str();
+}
+
+void install_expected_keys(const DatabaseSettings& db, const DemoOptions& data,
+                           date::year_month month) {
+  pqxx::connection conn(db.connection_string());
+  pqxx::work tx(conn);
+  tx.exec("create schema test_support; create table test_support.expected_keys "
+          "(day date, device_id text, event_time bigint)");
+  pqxx::stream_to keys(tx, "test_support.expected_keys");
+  DemoGenerator generator(data);
+  for (const auto day : days_of(month)) {
+    generator.generate_day(day, [&](const GeneratedEvent& e) {
+      if (!e.expected_reason) keys << std::make_tuple(format_day(day), e.device_id, e.event_time);
+    });
+  }
+  keys.complete();
+  tx.commit();
+}
+
+std::string half_days(pqxx::connection& conn) {
+  pqxx::read_transaction tx(conn);
+  const auto missing_keys = tx.exec(
+      "select count(*) from test_support.expected_keys k join ingest.day_loads d "
+      "on d.day = k.day and d.status = 'loaded' where not exists (select 1 from "
+      "public.user_events u where u.device_id = k.device_id and u.event_time = k.event_time)")[0][0]
+                                .as<long>();
+  const auto stray = tx.exec(
+      "select count(*) from ingest.rejected_events r where not exists (select 1 from "
+      "ingest.day_loads d where d.day = r.day and d.status = 'loaded')")[0][0]
+                         .as<long>();
+  const auto short_days = tx.exec(
+      "select count(*) from ingest.day_loads d where status = 'loaded' and events_rejected <> "
+      "(select count(*) from ingest.rejected_events r where r.day = d.day)")[0][0]
+                              .as<long>();
+  if (missing_keys == 0 && stray == 0 && short_days == 0) return {};
+  return "missing keys " + std::to_string(missing_keys) + ", stray rejections " +
+         std::to_string(stray) + ", short days " + std::to_string(short_days);
 }
 
 std::string user_events_checksum(const DatabaseSettings& db) {

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include <date/date.h>
+#include <pqxx/pqxx>
+
 #include "support/postgres_cluster.hpp"
 #include "support/process.hpp"
 #include "tributary/demo/server.hpp"
@@ -43,6 +46,17 @@ std::unique_ptr<BackgroundProcess> spawn_cli(const std::vector<std::string>& arg
 
 /// Runs SQL on `db` as its owner and returns the first column of the first row as text.
 std::string query_value(const DatabaseSettings& db, const std::string& sql);
+
+/// Records in `test_support.expected_keys` (created in `db`, migrated) the key of every
+/// valid event the demo generator with `data` serves for the days of `month`, for
+/// half_days().
+void install_expected_keys(const DatabaseSettings& db, const DemoOptions& data,
+                           date::year_month month);
+
+/// Empty when every day is either absent or complete (a loaded day has all of its valid
+/// keys, from install_expected_keys, and all of its rejections; a day that is not loaded
+/// has no rejections); else what is wrong.
+std::string half_days(pqxx::connection& conn);
 
 /// A checksum over every content column of public.user_events (all but the load times and
 /// run id), ordered by key: two tables with the same rows give the same checksum.

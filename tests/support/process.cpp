@@ -175,6 +175,8 @@ BackgroundProcess::~BackgroundProcess() {
 
 std::string BackgroundProcess::output() const { return slurp(out_path_); }
 
+std::string BackgroundProcess::errors() const { return slurp(err_path_); }
+
 void BackgroundProcess::kill(int signal) const {
   if (!reaped_) ::kill(pid_, signal);
 }

@@ -44,6 +44,8 @@ class BackgroundProcess {
   int pid() const noexcept { return pid_; }
   /// What it has written to stdout so far.
   std::string output() const;
+  /// What it has written to stderr so far.
+  std::string errors() const;
   /// Sends `signal`.
   void kill(int signal) const;
   /// Waits for the end; the exit code (-1 when killed by a signal) and what it printed.

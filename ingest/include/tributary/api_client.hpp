@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,8 +85,11 @@ class ApiClient {
   /// exponential backoff and full jitter, honours Retry-After, sends If-None-Match when
   /// `etag` is given. Throws AuthError (401/403, never retried) or ApiError (retries
   /// exhausted, or another 4xx). Messages name the day and the URL, never the token.
+  /// A request on `stop` aborts the transfer or the wait before a retry within about a
+  /// second; the fetch then throws tributary::Error (the library's internal Interrupted).
   DayFetch fetch_day(date::sys_days day, DayConsumer& consumer,
-                     const std::optional<std::string>& etag = std::nullopt);
+                     const std::optional<std::string>& etag = std::nullopt,
+                     const std::stop_token& stop = {});
 
  private:
   struct Impl;

@@ -48,6 +48,13 @@ struct RunResult {
   std::int64_t run_id = 0;
   std::vector<DayResult> days;
   std::chrono::milliseconds duration{0};
+  /// A stop was requested (RunOptions::stop: SIGINT/SIGTERM in the CLI): no day started
+  /// after it, the days in flight that were not committing yet were rolled back and are
+  /// not in `days` (neither are the days never started). The run is recorded `cancelled`.
+  bool interrupted = false;
+  /// Requested days the stop left undone (rolled back or never started); a later run does
+  /// them.
+  std::size_t days_not_done = 0;
 
   /// Days with `status`.
   std::size_t count(DayStatus status) const;

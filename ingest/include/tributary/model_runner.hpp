@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,10 @@ struct ModelRunReport {
   std::filesystem::path manifest;   ///< the models.yaml that was used
   std::vector<ModelResult> models;  ///< in build order
   std::chrono::milliseconds duration{0};
+  /// A stop was requested (ModelRunOptions::stop): the model building then was rolled back
+  /// (Failed, error `interrupted: ...`, its previous relation kept) unless its swap was
+  /// already in its transaction (which completes), and the models after it are Skipped.
+  bool interrupted = false;
 
   /// Models with `status`.
   std::size_t count(ModelStatus status) const;
@@ -73,6 +78,11 @@ struct ModelRunOptions {
   bool full_refresh = false;
   /// Called after each model (built, failed or skipped), from the calling thread.
   std::function<void(const ModelResult&)> on_model;
+  /// A stop request ends the run cleanly: the running statement of the model being built
+  /// is cancelled (its build rolls back; nothing of it remains), a swap already in its
+  /// transaction completes, no further model is built. The run's `ingest.runs` row (its
+  /// own, or the backfill's given as run_id) is recorded `cancelled`.
+  std::stop_token stop;
 };
 
 /// The manifest `options` point at (see ModelRunOptions::models_dir).

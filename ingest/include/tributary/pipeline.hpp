@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,11 @@ struct RunOptions {
   /// Called once when the run stops early (a refused token, a lost database), with the days
   /// finished so far and the reason, just before the run throws it.
   std::function<void(const RunResult& so_far, const std::string& reason)> on_stopped;
+  /// A stop request ends the run cleanly: no day starts after it; a day in flight is rolled
+  /// back (its running statement cancelled, its HTTP transfer or retry wait cut short) and
+  /// left as it was in ingest.day_loads, unless it is already committing, which finishes.
+  /// The run returns with RunResult::interrupted and is recorded `cancelled`.
+  std::stop_token stop;
 };
 
 /// `request_day(D)`: fetch D, parse, load D in one transaction. Applies the migrations first

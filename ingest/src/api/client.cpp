@@ -22,6 +22,7 @@
 #include "api/transfer.hpp"
 #include "common/retry.hpp"
 #include "common/secret_scrub.hpp"
+#include "common/stop.hpp"
 #include "common/text.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
@@ -129,6 +130,9 @@ struct ApiClient::Impl {
     set_option(h, CURLOPT_SSL_VERIFYHOST, "CURLOPT_SSL_VERIFYHOST", verify ? 2L : 0L);
     set_option(h, CURLOPT_WRITEFUNCTION, "CURLOPT_WRITEFUNCTION", &internal::on_body);
     set_option(h, CURLOPT_HEADERFUNCTION, "CURLOPT_HEADERFUNCTION", &internal::on_header);
+    // The stop request (RunOptions::stop) aborts a transfer, even one that stalls.
+    set_option(h, CURLOPT_XFERINFOFUNCTION, "CURLOPT_XFERINFOFUNCTION", &internal::on_progress);
+    set_option(h, CURLOPT_NOPROGRESS, "CURLOPT_NOPROGRESS", 0L);
   }
 
   /// Any text that leaves the client: neither the token nor a long piece of it (plain,
@@ -142,11 +146,13 @@ struct ApiClient::Impl {
     return options.url + (options.url.find('?') == std::string::npos ? '?' : '&') + "date=" + day;
   }
 
-  DayFetch fetch(date::sys_days day, DayConsumer& consumer, const std::optional<std::string>& etag);
+  DayFetch fetch(date::sys_days day, DayConsumer& consumer, const std::optional<std::string>& etag,
+                 const std::stop_token& stop);
 
   std::variant<DayFetch, Transient> attempt(const std::string& day, const std::string& url,
                                             DayConsumer& consumer,
-                                            const std::optional<std::string>& etag);
+                                            const std::optional<std::string>& etag,
+                                            const std::stop_token& stop);
   std::string curl_failure(CURLcode code, const internal::Transfer& transfer) const;
 };
 
@@ -172,14 +178,17 @@ std::string ApiClient::Impl::curl_failure(CURLcode code, const internal::Transfe
 std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& day,
                                                            const std::string& url,
                                                            DayConsumer& consumer,
-                                                           const std::optional<std::string>& etag) {
+                                                           const std::optional<std::string>& etag,
+                                                           const std::stop_token& stop) {
   CURL* h = curl.get();
   Transfer transfer;
   transfer.consumer = &consumer;
+  transfer.stop = stop;
   transfer.max_body_bytes = options.max_body_bytes;
   error_buffer[0] = '\0';
   set_option(h, CURLOPT_WRITEDATA, "CURLOPT_WRITEDATA", static_cast<void*>(&transfer));
   set_option(h, CURLOPT_HEADERDATA, "CURLOPT_HEADERDATA", static_cast<void*>(&transfer));
+  set_option(h, CURLOPT_XFERINFODATA, "CURLOPT_XFERINFODATA", static_cast<void*>(&transfer));
   const CURLcode code = curl_easy_perform(h);
   long response_code = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response_code);
@@ -187,6 +196,11 @@ std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& da
   const int status = transfer.status;
   const std::string where = day + " from " + redact_url(url);
 
+  if (stop.stop_requested() && code != CURLE_OK) {
+    // Aborted by on_progress, or failing because the stop cancelled the consumer's COPY
+    // (libcurl closes a connection whose answer it did not read to the end).
+    throw internal::Interrupted("stopped while fetching " + where);
+  }
   if (transfer.consumer_error) {
     try {
       std::rethrow_exception(transfer.consumer_error);
@@ -290,7 +304,8 @@ std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& da
 }
 
 DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
-                                const std::optional<std::string>& etag) {
+                                const std::optional<std::string>& etag,
+                                const std::stop_token& stop) {
   const std::string day_text = format_day(day);
   const std::string url = day_url(day_text);
   internal::CurlHeaders headers;
@@ -325,7 +340,7 @@ DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
   for (int attempt = 1; attempt <= policy.attempts; ++attempt) {
     std::variant<DayFetch, Transient> result;
     try {
-      result = this->attempt(day_text, url, consumer, sent_etag);
+      result = this->attempt(day_text, url, consumer, sent_etag, stop);
     } catch (const ApiError& e) {
       throw ApiError(e.what(), e.status(), attempt);  // not retried: say after how many
     }
@@ -346,7 +361,7 @@ DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
     spdlog::warn("{}: attempt {}/{} failed ({}); retrying in {} ms{}", day_text, attempt,
                  policy.attempts, scrub(last.reason), wait.count(),
                  last.wait ? " (Retry-After)" : "");
-    std::this_thread::sleep_for(wait);
+    internal::sleep_unless_stopped(wait, stop, "waiting to retry a request");
   }
   throw ApiError(scrub("could not fetch " + day_text + " from " + redact_url(url) +
                        ": gave up after " + std::to_string(options.max_attempts) +
@@ -373,9 +388,11 @@ ApiClient::ApiClient(ApiClient&&) noexcept = default;
 ApiClient& ApiClient::operator=(ApiClient&&) noexcept = default;
 
 DayFetch ApiClient::fetch_day(date::sys_days day, DayConsumer& consumer,
-                              const std::optional<std::string>& etag) {
+                              const std::optional<std::string>& etag,
+                              const std::stop_token& stop) {
   if (!impl_) throw Error("ApiClient used after it was moved from");
-  return impl_->fetch(day, consumer, etag);
+  internal::throw_if_stopped(stop, "about to fetch a day");
+  return impl_->fetch(day, consumer, etag, stop);
 }
 
 }  // namespace tributary

@@ -112,6 +112,10 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   return length;
 }
 
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<Transfer*>(user)->stop.stop_requested() ? 1 : 0;
+}
+
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   try {
     static_cast<Transfer*>(user)->take_header(std::string_view(data, size * count));

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <exception>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,7 @@ struct Transfer {
   std::uint64_t body_bytes = 0;  ///< decompressed bytes received
   bool too_large = false;        ///< aborted: over max_body_bytes
   std::exception_ptr consumer_error;  ///< aborted: the consumer threw this
+  std::stop_token stop;               ///< aborted (by on_progress) once a stop is requested
 
   /// Routes the next body bytes; may call the consumer (and let its exceptions through).
   void take(std::string_view bytes);
@@ -54,6 +56,10 @@ struct Transfer {
 /// CURLOPT_WRITEFUNCTION; `user` is the Transfer. Returns 0 (abort) over the cap or when
 /// the consumer throws.
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user);
+/// CURLOPT_XFERINFOFUNCTION; `user` is the Transfer. Returns non-zero (abort, with
+/// CURLE_ABORTED_BY_CALLBACK) once its stop is requested; libcurl calls it at least about
+/// once a second, also while nothing arrives.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
 /// CURLOPT_HEADERFUNCTION; `user` is the Transfer.
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user);
 

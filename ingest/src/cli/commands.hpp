@@ -19,6 +19,8 @@ enum class ExitCode : int {
   Usage = 2,           ///< usage or configuration error
   AuthRefused = 3,     ///< the API refused the token
   DatabaseDown = 4,    ///< the database could not be reached
+  Interrupted = 130,   ///< stopped cleanly by SIGINT (128 + 2)
+  Terminated = 143,    ///< stopped cleanly by SIGTERM (128 + 15)
 };
 
 /// A registered subcommand: its CLI11 node and what runs when it was chosen. `run` may
@@ -45,6 +47,9 @@ void print_run_report(const RunResult& run);
 
 /// A progress display for a run: a live bar on a terminal, else one log line per day.
 std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress();
+/// Ends a progress bar left unfinished on the terminal (a stopped run), so that what is
+/// written next starts on a line of its own. Nothing when no bar is open.
+void end_progress_line();
 
 /// One line per model (name, status, rows, ms, error), for ModelRunOptions::on_model.
 std::function<void(const ModelResult&)> model_printer(const std::string& manifest);

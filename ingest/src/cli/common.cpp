@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -14,6 +15,14 @@
 #include "tributary/logging.hpp"
 
 namespace tributary::cli {
+namespace {
+
+// The progress bar's line on the terminal: drawn by the run's workers, ended by a stop
+// (the signal thread) or the report. Guarded by `progress_mutex`.
+std::mutex progress_mutex;
+bool progress_line_open = false;
+
+}  // namespace
 
 Settings load_command_settings(const GlobalOptions& global,
                                const std::map<std::string, std::string>& flags, bool need_api,
@@ -61,7 +70,20 @@ void print_run_report(const RunResult& run) {
       std::cout << "  WARNING " << format_day(day.day) << ": " << day.warning << '\n';
     }
   }
+  if (run.interrupted) {
+    std::cout << "interrupted: " << run.days_not_done
+              << " requested day(s) not done (rolled back or not started); the days above "
+                 "are committed. Run the command again to finish\n";
+  }
   std::cout.flush();
+}
+
+void end_progress_line() {
+  std::lock_guard lock(progress_mutex);
+  if (!progress_line_open) return;
+  std::fputc('\n', stderr);
+  std::fflush(stderr);
+  progress_line_open = false;
 }
 
 std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress() {
@@ -85,10 +107,12 @@ std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress() 
     const int filled = total == 0 ? kWidth : static_cast<int>(kWidth * done / total);
     const double rate = elapsed > 0 ? static_cast<double>(*events) / elapsed : 0.0;
     const double eta = done > 0 ? elapsed * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
+    std::lock_guard lock(progress_mutex);
     std::fprintf(stderr, "\r[%s%s] %zu/%zu days  %.0f events/s  ETA %.0fs   ",
                  std::string(static_cast<std::size_t>(filled), '#').c_str(),
                  std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(), done, total,
                  rate, eta);
+    progress_line_open = done != total;
     if (done == total) std::fputc('\n', stderr);
     std::fflush(stderr);
   };

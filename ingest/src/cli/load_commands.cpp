@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/stop_signals.hpp"
 #include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
@@ -48,13 +49,19 @@ void report_stopped_run(const RunResult& so_far, const std::string&) {
   print_run_report(so_far);
 }
 
-ExitCode finish(const RunResult& run) {
+// What the first SIGINT/SIGTERM does to a load.
+constexpr const char* kLoadStopping = "finishing the days being committed, rolling back the rest";
+
+ExitCode finish(const RunResult& run, const StopSignals& signals) {
+  end_progress_line();
   print_run_report(run);
+  if (run.interrupted) return signals.exit_code();
   return run.ok() ? ExitCode::Success : ExitCode::PartialFailure;
 }
 
-RunOptions run_options(const LoadArgs& args) {
+RunOptions run_options(const LoadArgs& args, const StopSignals& signals) {
   RunOptions options;
+  options.stop = signals.token();
   options.load = {args.force, args.mirror};
   options.missing_only = args.missing_only;
   options.on_day = make_progress();
@@ -70,16 +77,23 @@ Settings run_settings(const GlobalOptions& global, const LoadArgs& args) {
 
 // After a run of several days: its report, then the models (incrementally) unless
 // --no-models. Loaded days stay committed whatever the models do.
+// A stop during the load skips the models; one during the models stops them too.
 template <typename Load>
-ExitCode load_then_models(const Settings& settings, const LoadArgs& args, Load load) {
+ExitCode load_then_models(const Settings& settings, const LoadArgs& args,
+                          const StopSignals& signals, Load load) {
   const RunResult run = load();
-  auto code = finish(run);
-  if (!args.no_models) {
+  auto code = finish(run, signals);
+  if (!args.no_models && !run.interrupted) {
     ModelRunOptions models;
     models.on_model = model_printer(models_manifest_path(models).string());
+    models.stop = signals.token();
     const auto report = run_models_after_load(settings, run.run_id, models);
     print_model_summary(report);
-    if (!report.ok()) code = ExitCode::PartialFailure;
+    if (report.interrupted) {
+      code = signals.exit_code();
+    } else if (!report.ok()) {
+      code = ExitCode::PartialFailure;
+    }
   }
   return code;
 }
@@ -107,7 +121,9 @@ Command add_request_day_command(CLI::App& parent, const GlobalOptions& global) {
   return Command{app, [args, &global] {
                    const auto day = parse_date_argument(args->when, "DATE", today());
                    const auto settings = load_command_settings(global, {}, true, true);
-                   return finish(request_day(settings, day, run_options(*args)));
+                   const StopSignals signals(kLoadStopping);
+                   return finish(request_day(settings, day, run_options(*args, signals)),
+                                 signals);
                  }};
 }
 
@@ -121,8 +137,9 @@ Command add_backfill_month_command(CLI::App& parent, const GlobalOptions& global
   return Command{app, [args, &global] {
                    const auto month = parse_month_argument(args->when, "MONTH", today());
                    const auto settings = run_settings(global, *args);
-                   return load_then_models(settings, *args, [&] {
-                     return backfill_month(settings, month, run_options(*args));
+                   const StopSignals signals(kLoadStopping);
+                   return load_then_models(settings, *args, signals, [&] {
+                     return backfill_month(settings, month, run_options(*args, signals));
                    });
                  }};
 }
@@ -144,8 +161,9 @@ Command add_backfill_command(CLI::App& parent, const GlobalOptions& global) {
                                        format_day(last));
                    }
                    const auto settings = run_settings(global, *args);
-                   return load_then_models(settings, *args, [&] {
-                     return backfill_range(settings, first, last, run_options(*args));
+                   const StopSignals signals(kLoadStopping);
+                   return load_then_models(settings, *args, signals, [&] {
+                     return backfill_range(settings, first, last, run_options(*args, signals));
                    });
                  }};
 }
@@ -172,8 +190,10 @@ Command add_sync_command(CLI::App& parent, const GlobalOptions& global) {
                    if (!args->to.empty()) options.until = parse_date_argument(args->to, "--until", day);
                    if (args->lookback >= 0) options.lookback_days = args->lookback;
                    const auto settings = run_settings(global, *args);
-                   options.run = run_options(*args);
-                   return load_then_models(settings, *args, [&] { return sync(settings, options); });
+                   const StopSignals signals(kLoadStopping);
+                   options.run = run_options(*args, signals);
+                   return load_then_models(settings, *args, signals,
+                                           [&] { return sync(settings, options); });
                  }};
 }
 

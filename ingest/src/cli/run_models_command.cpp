@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/stop_signals.hpp"
 #include "tributary/model_runner.hpp"
 
 namespace tributary::cli {
@@ -38,6 +39,11 @@ void print_model_summary(const ModelRunReport& report) {
                            report.run_id, report.count(ModelStatus::Succeeded),
                            report.count(ModelStatus::Failed), report.count(ModelStatus::Skipped),
                            static_cast<double>(report.duration.count()) / 1000.0);
+  if (report.interrupted) {
+    std::cout << "interrupted: "
+              << report.models.size() - report.count(ModelStatus::Succeeded)
+              << " model(s) not built; every model table is as before or fully swapped in\n";
+  }
   std::cout.flush();
 }
 
@@ -51,13 +57,16 @@ struct RunModelsArgs {
 
 ExitCode run(const RunModelsArgs& args, const GlobalOptions& global) {
   const auto settings = load_command_settings(global, {}, false, true);
+  const StopSignals signals("finishing a swap in progress, rolling back the model being built");
   ModelRunOptions options;
+  options.stop = signals.token();
   options.models_dir = args.models_dir;
   options.select = args.select;
   options.full_refresh = args.full_refresh;
   options.on_model = model_printer(models_manifest_path(options).string());
   const auto report = run_models(settings, options);
   print_model_summary(report);
+  if (report.interrupted) return signals.exit_code();
   return report.ok() ? ExitCode::Success : ExitCode::PartialFailure;
 }
 

@@ -6,9 +6,11 @@
 #include <spdlog/spdlog.h>
 
 #include "common/retry.hpp"
+#include "common/stop.hpp"
 #include "db/database.hpp"
 #include "db/lock_keys.hpp"
 #include "db/pg_errors.hpp"
+#include "db/statement_canceller.hpp"
 #include "load/merge_sql.hpp"
 #include "load/staging.hpp"
 #include "tributary/api_client.hpp"
@@ -56,7 +58,8 @@ std::optional<PreviousLoad> previous_load(pqxx::transaction_base& tx, const std:
 }  // namespace
 
 struct DayLoader::Impl {
-  Impl(const Settings& s, std::int64_t run) : settings(s), run_id(run), client(s.api) {
+  Impl(const Settings& s, std::int64_t run, std::stop_token stop)
+      : settings(s), run_id(run), client(s.api), canceller(std::move(stop)) {
     reconnect();
   }
 
@@ -85,12 +88,14 @@ struct DayLoader::Impl {
       } catch (const DatabaseError& e) {
         if (!kReconnectRetry.retries_after(attempt)) throw;
         spdlog::warn("{} (attempt {}/{}); retrying", e.what(), attempt, kReconnectRetry.attempts);
-        std::this_thread::sleep_for(kReconnectRetry.delay(attempt));
+        sleep_unless_stopped(kReconnectRetry.delay(attempt), canceller.token(),
+                             "waiting to reconnect to the database");
       }
     }
   }
 
-  DayResult load(date::sys_days day, const LoadOptions& options);
+  // `committing` is set once the day's COMMIT is sent.
+  DayResult load(date::sys_days day, const LoadOptions& options, bool& committing);
   void record_unchanged(const std::string& day, const std::optional<std::string>& etag,
                         bool complete);
   void refuse_large_mirror(const std::string& day, std::uint64_t deleted, std::uint64_t before,
@@ -102,25 +107,35 @@ struct DayLoader::Impl {
   ApiClient client;
   std::unique_ptr<pqxx::connection> conn;
   int attempts_made = 0;  ///< HTTP requests of the day's last fetch that succeeded
+  /// Armed with `conn` while a day is in flight, disarmed once it commits: a stop cancels
+  /// the day's running statement, never its COMMIT.
+  StatementCanceller canceller;
 };
 
-DayLoader::DayLoader(const Settings& settings, std::int64_t run_id)
-    : impl_(std::make_unique<Impl>(settings, run_id)) {}
+DayLoader::DayLoader(const Settings& settings, std::int64_t run_id, std::stop_token stop)
+    : impl_(std::make_unique<Impl>(settings, run_id, std::move(stop))) {}
 
 DayLoader::~DayLoader() = default;
 
 DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   DayResult result;
+  auto& canceller = impl_->canceller;
+  throw_if_stopped(canceller.token(), "starting a day");
+  // Whether the day is past the point of no return: its COMMIT was sent.
+  bool committing = false;
   try {
     if (!impl_->conn || !impl_->conn->is_open()) impl_->reconnect();
     for (int attempt = 1;; ++attempt) {
       try {
-        result = impl_->load(day, options);
+        canceller.arm(*impl_->conn);
+        result = impl_->load(day, options, committing);
+        canceller.disarm();
         break;
       } catch (const std::exception& e) {
+        canceller.disarm();
         if (!kDayRetry.retries_after(attempt) || !is_retryable(classify(e)) ||
-            !impl_->conn->is_open()) {
+            !impl_->conn->is_open() || canceller.stop_requested()) {
           throw;
         }
         spdlog::warn("{}: {} (database attempt {}/{}); trying the day again", format_day(day),
@@ -131,6 +146,11 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
   } catch (const AuthError&) {
     throw;
   } catch (const std::exception& e) {
+    // Whatever failed after the stop was requested failed because of it (a cancelled
+    // statement, an aborted transfer): the day rolled back, and stays as it was recorded.
+    if (canceller.stop_requested() && !committing) {
+      throw Interrupted("stopped while loading " + format_day(day) + "; rolled back");
+    }
     result.day = day;
     result.status = DayStatus::Failed;
     result.error = e.what();
@@ -155,7 +175,8 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
   return result;
 }
 
-DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) {
+DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options,
+                                bool& committing) {
   const auto day_text = format_day(day);
   DayResult result;
   result.day = day;
@@ -180,7 +201,7 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
 
   internal::StagingConsumer staging(tx, day);
   attempts_made = 0;
-  const DayFetch fetch = client.fetch_day(day, staging, etag);
+  const DayFetch fetch = client.fetch_day(day, staging, etag, canceller.token());
   result.attempts = attempts_made = fetch.attempts;
   // A failed attempt may have staged part of a body before the final answer came empty.
   if (fetch.outcome != FetchOutcome::Events) {
@@ -254,6 +275,10 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options) 
       result.events_rejected, result.events_duplicate, result.rows_written,
       digest.empty() ? std::optional<std::string>{} : std::optional<std::string>{digest},
       fetch.etag, fetch.attempts, run_id);
+  // The point of no return: a stop from here on lets the day commit.
+  canceller.disarm();
+  throw_if_stopped(canceller.token(), "loading the day, before its commit");
+  committing = true;
   tx.commit();
   return result;
 }

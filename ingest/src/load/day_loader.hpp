@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stop_token>
 
 #include <date/date.h>
 
@@ -17,8 +18,9 @@ namespace tributary::internal {
 /// one database connection and one API client; use one loader per thread.
 class DayLoader {
  public:
-  /// Connects (throws DatabaseError when the database cannot be reached).
-  DayLoader(const Settings& settings, std::int64_t run_id);
+  /// Connects (throws DatabaseError when the database cannot be reached). A request on
+  /// `stop` rolls back the day in flight unless it is committing (see load_day).
+  DayLoader(const Settings& settings, std::int64_t run_id, std::stop_token stop = {});
   ~DayLoader();
   DayLoader(const DayLoader&) = delete;
   DayLoader& operator=(const DayLoader&) = delete;
@@ -26,6 +28,8 @@ class DayLoader {
   /// Fetches, validates and loads `day`. A day that fails is a value (status Failed, fully
   /// rolled back, recorded in ingest.day_loads). Throws AuthError when the API refuses the
   /// token, and DatabaseError when the database cannot be reached again after a failure.
+  /// Throws Interrupted when the stop came before the day's COMMIT (or before it started):
+  /// its statement cancelled, its transfer aborted, the day rolled back and not recorded.
   DayResult load_day(date::sys_days day, const LoadOptions& options);
 
  private:

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/stop.hpp"
 #include "db/database.hpp"
 #include "load/day_loader.hpp"
 #include "load/day_selection.hpp"
@@ -77,6 +78,7 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
   migrate(settings.database);
   RunResult result;
   result.run_id = internal::start_run(settings.database, command, arguments_json);
+  const internal::RunHeartbeat heartbeat(settings.database, result.run_id);
 
   std::map<date::sys_days, std::string> known;
   if (!days.empty() && selection != internal::DaySelection::Every) {
@@ -100,8 +102,8 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
   auto worker = [&] {
     std::unique_ptr<internal::DayLoader> loader;
     try {
-      loader = std::make_unique<internal::DayLoader>(settings, result.run_id);
-      while (!stopping) {
+      loader = std::make_unique<internal::DayLoader>(settings, result.run_id, options.stop);
+      while (!stopping && !options.stop.stop_requested()) {  // no day starts after a stop
         date::sys_days day;
         {
           std::lock_guard lock(mutex);
@@ -114,6 +116,8 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
         ++finished;
         if (options.on_day) options.on_day(day_result, finished, todo.size());
       }
+    } catch (const internal::Interrupted&) {
+      // The stop rolled back the day in hand: neither a result nor a failure.
     } catch (...) {
       std::lock_guard lock(mutex);
       if (!stop) stop = std::current_exception();
@@ -129,6 +133,8 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
             [](const DayResult& a, const DayResult& b) { return a.day < b.day; });
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
+  result.interrupted = options.stop.stop_requested();
+  if (result.interrupted) result.days_not_done = todo.size() - finished;
   std::string error;
   if (stop) {
     try {

@@ -56,11 +56,12 @@ char relation_kind(pqxx::transaction_base& tx, const std::string& schema, const 
 }
 
 ModelBuilder::ModelBuilder(pqxx::connection& conn, const Manifest& manifest, bool grant_to_reader,
-                           bool full_refresh)
+                           bool full_refresh, StatementCanceller* canceller)
     : conn_(conn),
       manifest_(manifest),
       grant_to_reader_(grant_to_reader),
-      full_refresh_(full_refresh) {}
+      full_refresh_(full_refresh),
+      canceller_(canceller) {}
 
 std::string ModelBuilder::relation(const std::string& name) const {
   return conn_.quote_name(manifest_.schema) + "." + conn_.quote_name(name);

@@ -8,6 +8,7 @@
 
 #include <pqxx/pqxx>
 
+#include "db/statement_canceller.hpp"
 #include "runner/data_tests.hpp"
 #include "runner/manifest.hpp"
 
@@ -34,9 +35,11 @@ class ModelBuilder {
  public:
   /// `manifest` must outlive the builder; `grant_to_reader`: also grant SELECT on each new
   /// relation to tributary_reader (on top of the schema's default privileges);
-  /// `full_refresh`: build incremental models in full too.
+  /// `full_refresh`: build incremental models in full too; `canceller`, when given, is
+  /// disarmed during each swap transaction and armed again after it (a stop never cancels
+  /// a swap).
   ModelBuilder(pqxx::connection& conn, const Manifest& manifest, bool grant_to_reader,
-               bool full_refresh = false);
+               bool full_refresh = false, StatementCanceller* canceller = nullptr);
 
   /// Builds, tests and swaps in `model`. A failing SQL or test, or a name taken by a
   /// relation the runner did not create, is a value; a lost connection throws DatabaseError.
@@ -71,6 +74,7 @@ class ModelBuilder {
   const Manifest& manifest_;
   bool grant_to_reader_;
   bool full_refresh_;
+  StatementCanceller* canceller_;
 };
 
 /// Deletes the logged event-date changes every incremental model has consumed

@@ -14,6 +14,7 @@
 #include "runner/build.hpp"
 #include "runner/manifest.hpp"
 #include "db/run_log.hpp"
+#include "db/statement_canceller.hpp"
 #include "tributary/error.hpp"
 #include "tributary/migrations.hpp"
 
@@ -71,13 +72,25 @@ void finish_own_run(const DatabaseSettings& database, pqxx::connection& used,
   }
 }
 
+// What a model whose build a stop cut short says (ingest.model_runs has no status for it:
+// it is `failed` with this error).
+std::string interrupted_error(const internal::ModelSpec& spec) {
+  return std::string("interrupted: the build was rolled back; the previous ") +
+         (spec.materialized == internal::Materialization::Table ? "table" : "view") +
+         " is kept";
+}
+
 ModelResult build_one(internal::ModelBuilder& builder, pqxx::connection& conn, std::int64_t run_id,
-                      const internal::ModelSpec& spec) {
+                      const internal::ModelSpec& spec, const std::stop_token& stop) {
   ModelResult result;
   result.name = spec.name;
   const auto started = Clock::now();
   const auto id = record_start(conn, run_id, spec.name);
   auto outcome = builder.build(spec);
+  if (!outcome.ok && stop.stop_requested()) {  // its statement was cancelled
+    outcome.error = interrupted_error(spec);
+    outcome.failure.reset();
+  }
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
   result.status = outcome.ok ? ModelStatus::Succeeded : ModelStatus::Failed;
   if (outcome.ok) result.rows = outcome.rows;
@@ -98,6 +111,10 @@ ModelResult build_one(internal::ModelBuilder& builder, pqxx::connection& conn, s
 void build_all(pqxx::connection& conn, const internal::Manifest& manifest,
                const std::vector<std::string>& selected, const ModelRunOptions& options,
                ModelRunReport& report) {
+  // A stop cancels what runs on the connection (a build, a wait for the lock below), except
+  // a swap (the builder disarms it around those).
+  internal::StatementCanceller canceller(options.stop);
+  canceller.arm(conn);
   {
     pqxx::nontransaction tx(conn);
     if (!tx.exec_params1("select pg_try_advisory_lock($1)", internal::kModelRunLockKey)[0]
@@ -117,13 +134,19 @@ void build_all(pqxx::connection& conn, const internal::Manifest& manifest,
             .as<bool>();
     tx.commit();
   }
-  internal::ModelBuilder builder(conn, manifest, reader_role, options.full_refresh);
+  internal::ModelBuilder builder(conn, manifest, reader_role, options.full_refresh, &canceller);
   std::set<std::string> failed;
   std::set<std::string> skipped;
   for (const auto& name : selected) {
     const auto& spec = *manifest.find(name);
     ModelResult result;
+    if (options.stop.stop_requested()) {
+      result.name = spec.name;
+      result.status = ModelStatus::Skipped;
+      result.error = "not built: the run was interrupted";
+    }
     for (const auto& dep : spec.depends_on) {
+      if (!result.name.empty()) break;
       if (failed.contains(dep) || skipped.contains(dep)) {
         result.name = spec.name;
         result.status = ModelStatus::Skipped;
@@ -133,7 +156,7 @@ void build_all(pqxx::connection& conn, const internal::Manifest& manifest,
       }
     }
     if (result.name.empty()) {
-      result = build_one(builder, conn, report.run_id, spec);
+      result = build_one(builder, conn, report.run_id, spec, options.stop);
     } else {
       record_skipped(conn, report.run_id, result);
     }
@@ -154,8 +177,27 @@ void build_all(pqxx::connection& conn, const internal::Manifest& manifest,
   } catch (const pqxx::sql_error& e) {  // the log only grows a little: not a failed run
     spdlog::warn("could not prune ingest.changed_event_dates: {}", e.what());
   }
+  canceller.disarm();
   pqxx::nontransaction tx(conn);
   tx.exec_params("select pg_advisory_unlock($1)", internal::kModelRunLockKey);
+}
+
+// A backfill's run was closed before its models; a stop during them makes it `cancelled`.
+void cancel_load_run(const DatabaseSettings& database, pqxx::connection& used,
+                     std::int64_t run_id) {
+  try {
+    std::unique_ptr<pqxx::connection> fresh;
+    if (!used.is_open()) fresh = internal::connect(database);
+    pqxx::work tx(fresh ? *fresh : used);
+    tx.exec_params(
+        "update ingest.runs set status = 'cancelled', error = coalesce(error || '; ', '') || "
+        "'interrupted while building the models' where id = $1 and status in ('succeeded', "
+        "'partial')",
+        run_id);
+    tx.commit();
+  } catch (const std::exception& e) {
+    spdlog::warn("could not record that run {} was interrupted: {}", run_id, e.what());
+  }
 }
 
 // Where the models are when neither the options nor TRIBUTARY_MODELS_DIR say:
@@ -223,15 +265,31 @@ ModelRunReport run_models(const Settings& settings, const ModelRunOptions& optio
   } else {
     report.run_id = *options.run_id;
   }
+  std::optional<internal::RunHeartbeat> heartbeat;
+  if (own_run) heartbeat.emplace(settings.database, report.run_id);
   try {
     internal::translate_database_errors("building the models of " + report.manifest.string(), [&] {
       build_all(*conn, manifest, selected, options, report);
     });
   } catch (const std::exception& e) {
-    if (own_run) finish_own_run(settings.database, *conn, report.run_id, "failed", e.what());
-    throw;
+    if (!options.stop.stop_requested()) {
+      if (own_run) finish_own_run(settings.database, *conn, report.run_id, "failed", e.what());
+      throw;
+    }
+    // A statement outside a build (the wait for the run lock, the bookkeeping) cancelled
+    // by the stop: nothing half-done remains, the run is cancelled like any other.
+    spdlog::debug("model run interrupted: {}", e.what());
   }
-  if (own_run) {
+  report.interrupted = options.stop.stop_requested();
+  if (report.interrupted) {
+    const auto not_built = selected.size() - report.count(ModelStatus::Succeeded);
+    if (own_run) {
+      finish_own_run(settings.database, *conn, report.run_id, "cancelled",
+                     "interrupted: " + std::to_string(not_built) + " model(s) not built");
+    } else {
+      cancel_load_run(settings.database, *conn, report.run_id);
+    }
+  } else if (own_run) {
     finish_own_run(settings.database, *conn, report.run_id, report.ok() ? "succeeded" : "partial",
                    {});
   }

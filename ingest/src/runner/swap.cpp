@@ -25,6 +25,15 @@ constexpr RetryPolicy kSwapRetry{.attempts = 5,
 
 void ModelBuilder::with_lock_retries(const std::string& what,
                                      const std::function<void(pqxx::work&)>& work) {
+  // A stop requested meanwhile does not cancel the swap: it completes (or fails) as a whole.
+  struct Uncancellable {
+    StatementCanceller* canceller;
+    pqxx::connection& conn;
+    ~Uncancellable() {
+      if (canceller != nullptr) canceller->arm(conn);
+    }
+  } uncancellable{canceller_, conn_};
+  if (canceller_ != nullptr) canceller_->disarm();
   for (int attempt = 1;; ++attempt) {
     try {
       pqxx::work tx(conn_);
