@@ -19,6 +19,7 @@ enum class ExitCode : int {
   Usage = 2,           ///< usage or configuration error
   AuthRefused = 3,     ///< the API refused the token
   DatabaseDown = 4,    ///< the database could not be reached
+  ApiUnreachable = 5,  ///< the API could not be reached at all
 };
 
 /// A registered subcommand: its CLI11 node and what runs when it was chosen. `run` may

@@ -56,7 +56,11 @@ std::optional<PreviousLoad> previous_load(pqxx::transaction_base& tx, const std:
 }  // namespace
 
 struct DayLoader::Impl {
-  Impl(const Settings& s, std::int64_t run) : settings(s), run_id(run), client(s.api) {
+  Impl(const Settings& s, std::int64_t run, std::shared_ptr<ApiReach> r)
+      : settings(s),
+        run_id(run),
+        reach(r ? std::move(r) : std::make_shared<ApiReach>()),
+        client(s.api, reach) {
     reconnect();
   }
 
@@ -99,13 +103,14 @@ struct DayLoader::Impl {
 
   Settings settings;
   std::int64_t run_id;
+  std::shared_ptr<ApiReach> reach;  // shared by the run's loaders: whether one reached the API
   ApiClient client;
   std::unique_ptr<pqxx::connection> conn;
   int attempts_made = 0;  ///< HTTP requests of the day's last fetch that succeeded
 };
 
-DayLoader::DayLoader(const Settings& settings, std::int64_t run_id)
-    : impl_(std::make_unique<Impl>(settings, run_id)) {}
+DayLoader::DayLoader(const Settings& settings, std::int64_t run_id, std::shared_ptr<ApiReach> reach)
+    : impl_(std::make_unique<Impl>(settings, run_id, std::move(reach))) {}
 
 DayLoader::~DayLoader() = default;
 
@@ -131,6 +136,10 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
   } catch (const AuthError&) {
     throw;
   } catch (const std::exception& e) {
+    // Nothing of the run reached the API: the run stops (exit 5) and the day stays as it was.
+    if (dynamic_cast<const ApiUnreachableError*>(&e) != nullptr && !impl_->reach->reached()) {
+      throw;
+    }
     result.day = day;
     result.status = DayStatus::Failed;
     result.error = e.what();

@@ -5,6 +5,7 @@
 
 #include <date/date.h>
 
+#include "tributary/api_client.hpp"
 #include "tributary/day_result.hpp"
 #include "tributary/pipeline.hpp"
 #include "tributary/settings.hpp"
@@ -17,15 +18,18 @@ namespace tributary::internal {
 /// one database connection and one API client; use one loader per thread.
 class DayLoader {
  public:
-  /// Connects (throws DatabaseError when the database cannot be reached).
-  DayLoader(const Settings& settings, std::int64_t run_id);
+  /// Connects (throws DatabaseError when the database cannot be reached). `reach` is shared
+  /// by the loaders of one run: whether any of them reached the API (see ApiReach).
+  DayLoader(const Settings& settings, std::int64_t run_id,
+            std::shared_ptr<ApiReach> reach = nullptr);
   ~DayLoader();
   DayLoader(const DayLoader&) = delete;
   DayLoader& operator=(const DayLoader&) = delete;
 
   /// Fetches, validates and loads `day`. A day that fails is a value (status Failed, fully
   /// rolled back, recorded in ingest.day_loads). Throws AuthError when the API refuses the
-  /// token, and DatabaseError when the database cannot be reached again after a failure.
+  /// token, DatabaseError when the database cannot be reached again after a failure, and
+  /// ApiUnreachableError, the day not recorded, when no request of the run reached the API.
   DayResult load_day(date::sys_days day, const LoadOptions& options);
 
  private:
