@@ -121,6 +121,17 @@ TEST(UnreachableApi, RefusedConnectionStopsRequestDayWithExit5) {
   EXPECT_LT(run.seconds, 10.0);
 }
 
+TEST(UnreachableApi, RefusedConnectionStopsASyncWithExit5BeforeTheModels) {
+  const auto db = fresh_database();
+  const testkit::RefusingPort nothing;
+  const std::string base = nothing.url();
+  const auto run = timed_cli({"sync", "--since", "2024-06-01", "--until", "2024-06-10"},
+                             default_api_env(db, base));
+  expect_stopped_unreachable(run, db, base, "Connection refused");
+  EXPECT_THAT(run.result.out, Not(HasSubstr("models of"))) << "no model runs after the stop";
+  EXPECT_LT(run.seconds, 10.0);
+}
+
 TEST(UnreachableApi, UnknownHostStopsWithExit5) {
   const auto db = fresh_database();
   const std::string base = "http://nonexistent.invalid/events";

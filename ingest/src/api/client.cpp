@@ -376,9 +376,9 @@ DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
     // The run gave up on the API (another day could not reach it): no new request.
     if (!any_reached && !reach->reached() && reach->given_up()) {
       if (attempt == 1) {
-        const std::string gave_up = ": the run gave up on the API at API_URL=";
-        throw ApiUnreachableError(
-            scrub("did not request " + day_text + gave_up + redact_url(options.url)), 0, 0);
+        std::string message = "did not request " + day_text;
+        message += ": the run gave up on the API at API_URL=" + redact_url(options.url);
+        throw ApiUnreachableError(scrub(std::move(message)), 0, 0);
       }
       throw unreachable(day_text, last.reason, attempt - 1,
                         "stopped after " + attempts_text(attempt - 1) + " (the run gave up)");
