@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev
   postgresql-15 postgresql-client-15 postgresql-15-pgtap
   curl procps
+  systemd  # systemd-analyze: the tests verify deploy/systemd/
   clang libclang-rt-14-dev llvm-14
 )
 

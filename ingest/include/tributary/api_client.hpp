@@ -1,8 +1,11 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -69,12 +72,43 @@ struct DayFetch {
   std::string detail;               ///< the server's `detail`, when it sent one
 };
 
+/// What the clients fetching for one run share about the API (thread-safe): whether any of
+/// their requests has reached it yet, and whether the run gave up on it. A run that has not
+/// reached the API stops on the first day that throws ApiUnreachableError; the days then
+/// waiting to retry wake and throw it too.
+class ApiReach {
+ public:
+  /// Whether a request got through to the API: an answer, or at least a connection.
+  bool reached() const noexcept { return reached_.load(); }
+  /// A request got through.
+  void mark_reached() noexcept { reached_.store(true); }
+  /// The run gives up on the API: clients waiting to retry wake at once.
+  void give_up();
+  /// Whether give_up() was called.
+  bool given_up() const;
+  /// Waits `wait`, or less when the run gives up or `stop` is requested meanwhile; false
+  /// when the run gave up.
+  bool wait_to_retry(std::chrono::milliseconds wait, const std::stop_token& stop = {});
+  /// Whether `client` logs its failed attempts as warnings. While nothing has reached the
+  /// API only the first client to ask does: the others would say the same once per day in
+  /// flight. Once the API was reached, every client does.
+  bool speaks_for(const void* client) noexcept;
+
+ private:
+  std::atomic<bool> reached_{false};
+  std::atomic<const void*> voice_{nullptr};
+  mutable std::mutex mutex_;
+  std::condition_variable_any woken_;
+  bool given_up_ = false;  // guarded by mutex_
+};
+
 /// Client of the events API over libcurl: one connection kept alive across days. Not
 /// thread-safe: one client per fetching thread.
 class ApiClient {
  public:
-  /// Throws ConfigError when the options are invalid.
-  explicit ApiClient(ApiOptions options);
+  /// Throws ConfigError when the options are invalid. `reach` is shared by the clients of
+  /// one run (one per fetching thread); without one the client keeps its own.
+  explicit ApiClient(ApiOptions options, std::shared_ptr<ApiReach> reach = nullptr);
   ~ApiClient();
   ApiClient(const ApiClient&) = delete;
   ApiClient& operator=(const ApiClient&) = delete;
@@ -83,8 +117,10 @@ class ApiClient {
 
   /// Fetches one day as docs/api-format.md describes: retries transient failures with
   /// exponential backoff and full jitter, honours Retry-After, sends If-None-Match when
-  /// `etag` is given. Throws AuthError (401/403, never retried) or ApiError (retries
-  /// exhausted, or another 4xx). Messages name the day and the URL, never the token.
+  /// `etag` is given. Throws AuthError (401/403, never retried), ApiUnreachableError (no
+  /// attempt reached the API: refused, unknown host, TLS failure, connect timeout; or the
+  /// run gave up on it, see ApiReach) or ApiError (retries exhausted, or another 4xx).
+  /// Messages name the day and the URL, never the token.
   /// A request on `stop` aborts the transfer or the wait before a retry within about a
   /// second; the fetch then throws tributary::Error (the library's internal Interrupted).
   DayFetch fetch_day(date::sys_days day, DayConsumer& consumer,

@@ -35,6 +35,15 @@ class ApiError : public Error {
   int attempts_;
 };
 
+/// The API could not be reached at all for a day: every attempt failed before any answer
+/// (connection refused, unknown host, TLS failure, connect timeout). A run that has not
+/// reached the API yet stops on it without recording the day (CLI exit code 5); once a run
+/// has reached the API, such a day fails like any other.
+class ApiUnreachableError : public ApiError {
+ public:
+  using ApiError::ApiError;
+};
+
 /// The database failed or could not be reached; carries the SQLSTATE when there is one.
 class DatabaseError : public Error {
  public:

@@ -10,6 +10,7 @@
 #include <exception>
 #include <limits>
 #include <random>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -65,11 +66,15 @@ bool http_proxy_in_environment() {
 
 struct ApiClient::Impl {
   ApiOptions options;
+  // Shared with the other clients of the run: whether any request reached the API.
+  std::shared_ptr<ApiReach> reach;
   internal::CurlEasy curl;
   std::mt19937_64 rng;
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
+  bool attempt_reached = false;  ///< whether the last attempt got through to the API
 
-  explicit Impl(ApiOptions opts) : options(std::move(opts)) {
+  Impl(ApiOptions opts, std::shared_ptr<ApiReach> shared)
+      : options(std::move(opts)), reach(shared ? std::move(shared) : std::make_shared<ApiReach>()) {
     rng.seed(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}());
     configure(curl.get());
     if (options.insecure_skip_tls_verify) {
@@ -154,13 +159,53 @@ struct ApiClient::Impl {
                                             const std::optional<std::string>& etag,
                                             const std::stop_token& stop);
   std::string curl_failure(CURLcode code, const internal::Transfer& transfer) const;
+  bool got_through(CURLcode code, int status) const;
+  ApiUnreachableError unreachable(const std::string& day, const std::string& reason, int attempts,
+                                  const std::string& how) const;
 };
+
+// Whether an attempt that ended with `code` reached the API (docs: "could not reach" is no
+// host, no connection, no TLS session, or a timeout before the connection).
+bool ApiClient::Impl::got_through(CURLcode code, int status) const {
+  if (code == CURLE_OK || status != 0) return true;
+  curl_off_t connected_us = 0;
+  const bool tls = starts_with_ci(options.url, "https://");
+  curl_easy_getinfo(curl.get(), tls ? CURLINFO_APPCONNECT_TIME_T : CURLINFO_CONNECT_TIME_T,
+                    &connected_us);
+  return !internal::could_not_reach(code, connected_us > 0);
+}
+
+// The error of a day none of whose attempts reached the API; it names API_URL (redacted)
+// because that, or the API being down, is what the user has to look at.
+// `how` says how the day ended ("gave up after 5 attempts").
+ApiUnreachableError ApiClient::Impl::unreachable(const std::string& day, const std::string& reason,
+                                                 int attempts, const std::string& how) const {
+  return ApiUnreachableError(scrub("could not reach the API at API_URL=" + redact_url(options.url) +
+                                   ": " + reason + "; " + how + ", fetching " + day),
+                             0, attempts);
+}
+
+namespace {
+
+std::string attempts_text(int attempts) {
+  return std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
+}
+
+}  // namespace
 
 // What went wrong in libcurl's words, with what it means here where libcurl's is misleading.
 std::string ApiClient::Impl::curl_failure(CURLcode code, const internal::Transfer& transfer) const {
   std::string reason = std::string(curl_easy_strerror(code)) + " (curl " +
                        std::to_string(static_cast<int>(code)) + ")";
   if (error_buffer[0] != '\0') reason += ": " + std::string(error_buffer.data());
+  if (code == CURLE_COULDNT_CONNECT) {
+    // libcurl's words ("Couldn't connect to server") hide whether it was refused, unreachable...
+    long os_error = 0;
+    curl_easy_getinfo(curl.get(), CURLINFO_OS_ERRNO, &os_error);
+    if (os_error != 0) {
+      reason += " (" + std::system_category().message(static_cast<int>(os_error)) + ")";
+    }
+  }
   if (code == CURLE_OUT_OF_MEMORY && !transfer.headers_complete) {
     // libcurl refuses a header line or block over CURL_MAX_HTTP_HEADER (100 KB) this way.
     return "the server sent response headers larger than libcurl accepts (100 KB) [" + reason +
@@ -195,6 +240,8 @@ std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& da
   if (response_code != 0) transfer.status = static_cast<int>(response_code);
   const int status = transfer.status;
   const std::string where = day + " from " + redact_url(url);
+  attempt_reached = got_through(code, status);
+  if (attempt_reached) reach->mark_reached();
 
   if (stop.stop_requested() && code != CURLE_OK) {
     // Aborted by on_progress, or failing because the stop cancelled the consumer's COPY
@@ -217,6 +264,8 @@ std::variant<DayFetch, Transient> ApiClient::Impl::attempt(const std::string& da
   if (code != CURLE_OK) {
     const std::string reason = curl_failure(code, transfer);
     if (internal::is_transient(code)) return Transient{reason, status, {}};
+    // A TLS failure is not retried; the fetch loop says it could not reach the API.
+    if (!attempt_reached) throw ApiUnreachableError(reason, status);
     throw ApiError(scrub("could not fetch " + where + ": " + reason + "; not retried"), status);
   }
 
@@ -337,13 +386,30 @@ DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
                                      .growth = internal::RetryPolicy::Growth::Exponential,
                                      .full_jitter = true};
   Transient last;
+  bool any_reached = false;  // an attempt of this day got through to the API
   for (int attempt = 1; attempt <= policy.attempts; ++attempt) {
+    // The run gave up on the API (another day could not reach it): no new request.
+    if (!any_reached && !reach->reached() && reach->given_up()) {
+      if (attempt == 1) {
+        std::string message = "did not request " + day_text;
+        message += ": the run gave up on the API at API_URL=" + redact_url(options.url);
+        throw ApiUnreachableError(scrub(std::move(message)), 0, 0);
+      }
+      throw unreachable(day_text, last.reason, attempt - 1,
+                        "stopped after " + attempts_text(attempt - 1) + " (the run gave up)");
+    }
     std::variant<DayFetch, Transient> result;
     try {
       result = this->attempt(day_text, url, consumer, sent_etag, stop);
+    } catch (const ApiUnreachableError& e) {
+      if (!any_reached) throw unreachable(day_text, e.what(), attempt, "not retried");
+      throw ApiError(scrub("could not fetch " + day_text + " from " + redact_url(url) + ": " +
+                           e.what() + "; not retried"),
+                     0, attempt);
     } catch (const ApiError& e) {
       throw ApiError(e.what(), e.status(), attempt);  // not retried: say after how many
     }
+    any_reached = any_reached || attempt_reached;
     if (auto* done = std::get_if<DayFetch>(&result)) {
       done->attempts = attempt;
       return std::move(*done);
@@ -358,10 +424,23 @@ DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
     }
     if (!policy.retries_after(attempt)) break;
     const milliseconds wait = last.wait ? *last.wait : policy.delay(attempt, rng);
-    spdlog::warn("{}: attempt {}/{} failed ({}); retrying in {} ms{}", day_text, attempt,
-                 policy.attempts, scrub(last.reason), wait.count(),
-                 last.wait ? " (Retry-After)" : "");
-    internal::sleep_unless_stopped(wait, stop, "waiting to retry a request");
+    // Until the run reaches the API, one client speaks for every day in flight.
+    spdlog::log(reach->speaks_for(this) ? spdlog::level::warn : spdlog::level::debug,
+                "{}: attempt {}/{} failed ({}); retrying in {} ms{}", day_text, attempt,
+                policy.attempts, scrub(last.reason), wait.count(),
+                last.wait ? " (Retry-After)" : "");
+    if (any_reached) {
+      internal::sleep_unless_stopped(wait, stop, "waiting to retry a request");
+    } else if (!reach->wait_to_retry(wait, stop)) {  // woken: the run gave up on the API
+      throw unreachable(day_text, last.reason, attempt,
+                        "stopped after " + attempts_text(attempt) + " (the run gave up)");
+    } else {
+      internal::throw_if_stopped(stop, "waiting to retry a request");
+    }
+  }
+  if (!any_reached) {
+    throw unreachable(day_text, last.reason, options.max_attempts,
+                      "gave up after " + attempts_text(options.max_attempts));
   }
   throw ApiError(scrub("could not fetch " + day_text + " from " + redact_url(url) +
                        ": gave up after " + std::to_string(options.max_attempts) +
@@ -380,8 +459,8 @@ ApiOptions checked(ApiOptions options) {
 
 }  // namespace
 
-ApiClient::ApiClient(ApiOptions options)
-    : impl_(std::make_unique<Impl>(checked(std::move(options)))) {}
+ApiClient::ApiClient(ApiOptions options, std::shared_ptr<ApiReach> reach)
+    : impl_(std::make_unique<Impl>(checked(std::move(options)), std::move(reach))) {}
 
 ApiClient::~ApiClient() = default;
 ApiClient::ApiClient(ApiClient&&) noexcept = default;

@@ -156,4 +156,25 @@ bool is_transient(CURLcode code) {
   }
 }
 
+bool could_not_reach(CURLcode code, bool connected) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    // The TLS handshake failed or the server's certificate was refused: no request was sent.
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+      return true;
+    case CURLE_OPERATION_TIMEDOUT:
+      return !connected;
+    default:
+      return false;
+  }
+}
+
 }  // namespace tributary::internal

@@ -71,5 +71,9 @@ std::string printable(std::string_view text);
 /// Whether a curl failure may pass on its own (the network, the server), as opposed to a
 /// setting, a certificate or a URL that a retry cannot fix.
 bool is_transient(CURLcode code);
+/// Whether a failed attempt never reached the API: no host, no connection, no TLS session,
+/// or a timeout before the connection was made. `connected` says whether it was (libcurl's
+/// connect time, or for https its TLS handshake time, is set). Anything else got through.
+bool could_not_reach(CURLcode code, bool connected);
 
 }  // namespace tributary::internal

@@ -19,6 +19,7 @@ enum class ExitCode : int {
   Usage = 2,           ///< usage or configuration error
   AuthRefused = 3,     ///< the API refused the token
   DatabaseDown = 4,    ///< the database could not be reached
+  ApiUnreachable = 5,  ///< the API could not be reached at all
   Interrupted = 130,   ///< stopped cleanly by SIGINT (128 + 2)
   Terminated = 143,    ///< stopped cleanly by SIGTERM (128 + 15)
 };

@@ -149,6 +149,9 @@ int run(int argc, char** argv) {
   } catch (const tributary::DatabaseError& e) {
     std::cerr << "error: " << e.what() << '\n';
     return static_cast<int>(ExitCode::DatabaseDown);
+  } catch (const tributary::ApiUnreachableError& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return static_cast<int>(ExitCode::ApiUnreachable);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << '\n';
     return static_cast<int>(ExitCode::PartialFailure);

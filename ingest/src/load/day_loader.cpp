@@ -58,8 +58,12 @@ std::optional<PreviousLoad> previous_load(pqxx::transaction_base& tx, const std:
 }  // namespace
 
 struct DayLoader::Impl {
-  Impl(const Settings& s, std::int64_t run, std::stop_token stop)
-      : settings(s), run_id(run), client(s.api), canceller(std::move(stop)) {
+  Impl(const Settings& s, std::int64_t run, std::stop_token stop, std::shared_ptr<ApiReach> r)
+      : settings(s),
+        run_id(run),
+        reach(r ? std::move(r) : std::make_shared<ApiReach>()),
+        client(s.api, reach),
+        canceller(std::move(stop)) {
     reconnect();
   }
 
@@ -104,6 +108,7 @@ struct DayLoader::Impl {
 
   Settings settings;
   std::int64_t run_id;
+  std::shared_ptr<ApiReach> reach;  // shared by the run's loaders: whether one reached the API
   ApiClient client;
   std::unique_ptr<pqxx::connection> conn;
   int attempts_made = 0;  ///< HTTP requests of the day's last fetch that succeeded
@@ -112,8 +117,9 @@ struct DayLoader::Impl {
   StatementCanceller canceller;
 };
 
-DayLoader::DayLoader(const Settings& settings, std::int64_t run_id, std::stop_token stop)
-    : impl_(std::make_unique<Impl>(settings, run_id, std::move(stop))) {}
+DayLoader::DayLoader(const Settings& settings, std::int64_t run_id, std::stop_token stop,
+                     std::shared_ptr<ApiReach> reach)
+    : impl_(std::make_unique<Impl>(settings, run_id, std::move(stop), std::move(reach))) {}
 
 DayLoader::~DayLoader() = default;
 
@@ -150,6 +156,10 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
     // statement, an aborted transfer): the day rolled back, and stays as it was recorded.
     if (canceller.stop_requested() && !committing) {
       throw Interrupted("stopped while loading " + format_day(day) + "; rolled back");
+    }
+    // Nothing of the run reached the API: the run stops (exit 5) and the day stays as it was.
+    if (dynamic_cast<const ApiUnreachableError*>(&e) != nullptr && !impl_->reach->reached()) {
+      throw;
     }
     result.day = day;
     result.status = DayStatus::Failed;

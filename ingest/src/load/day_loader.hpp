@@ -6,6 +6,7 @@
 
 #include <date/date.h>
 
+#include "tributary/api_client.hpp"
 #include "tributary/day_result.hpp"
 #include "tributary/pipeline.hpp"
 #include "tributary/settings.hpp"
@@ -19,15 +20,18 @@ namespace tributary::internal {
 class DayLoader {
  public:
   /// Connects (throws DatabaseError when the database cannot be reached). A request on
-  /// `stop` rolls back the day in flight unless it is committing (see load_day).
-  DayLoader(const Settings& settings, std::int64_t run_id, std::stop_token stop = {});
+  /// `stop` rolls back the day in flight unless it is committing (see load_day). `reach` is
+  /// shared by the loaders of one run: whether any of them reached the API (see ApiReach).
+  DayLoader(const Settings& settings, std::int64_t run_id, std::stop_token stop = {},
+            std::shared_ptr<ApiReach> reach = nullptr);
   ~DayLoader();
   DayLoader(const DayLoader&) = delete;
   DayLoader& operator=(const DayLoader&) = delete;
 
   /// Fetches, validates and loads `day`. A day that fails is a value (status Failed, fully
   /// rolled back, recorded in ingest.day_loads). Throws AuthError when the API refuses the
-  /// token, and DatabaseError when the database cannot be reached again after a failure.
+  /// token, DatabaseError when the database cannot be reached again after a failure, and
+  /// ApiUnreachableError, the day not recorded, when no request of the run reached the API.
   /// Throws Interrupted when the stop came before the day's COMMIT (or before it started):
   /// its statement cancelled, its transfer aborted, the day rolled back and not recorded.
   DayResult load_day(date::sys_days day, const LoadOptions& options);

@@ -98,11 +98,13 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
   std::size_t finished = 0;  // requested days done
   std::exception_ptr stop;
   std::atomic<bool> stopping{false};
+  // Unreachable API: whether any request of the run reached the API, shared by the loaders.
+  const auto reach = std::make_shared<ApiReach>();
 
   auto worker = [&] {
     std::unique_ptr<internal::DayLoader> loader;
     try {
-      loader = std::make_unique<internal::DayLoader>(settings, result.run_id, options.stop);
+      loader = std::make_unique<internal::DayLoader>(settings, result.run_id, options.stop, reach);
       while (!stopping && !options.stop.stop_requested()) {  // no day starts after a stop
         date::sys_days day;
         {
@@ -116,6 +118,18 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
         ++finished;
         if (options.on_day) options.on_day(day_result, finished, todo.size());
       }
+    } catch (const ApiUnreachableError& e) {
+      // Unreachable API: a day ran out of attempts and nothing of the run reached the API
+      // (else the loader had recorded the day). Stop, and wake the days waiting to retry:
+      // they throw this too, unrecorded.
+      std::lock_guard lock(mutex);
+      if (!stop) {
+        stop = std::make_exception_ptr(ApiUnreachableError(
+            std::string(e.what()) + "; nothing was recorded — is the API up and API_URL right?",
+            e.status(), e.attempts()));
+      }
+      stopping = true;
+      reach->give_up();  // after `stop` is set: the days it wakes must not take its place
     } catch (const internal::Interrupted&) {
       // The stop rolled back the day in hand: neither a result nor a failure.
     } catch (...) {
