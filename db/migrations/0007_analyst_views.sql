@@ -45,7 +45,8 @@ with requested_span as (
 ),
 days_in_span as (
     select d::date as day
-    from requested_span, generate_series(first_day, last_day, interval '1 day') as d
+    from requested_span,
+         generate_series(first_day::timestamp, last_day::timestamp, interval '1 day') as d
 ),
 short_errors as (
     select day,
@@ -83,7 +84,8 @@ comment on column analytics.load_status.status is
     'by the next sync), failed (the last attempt failed; the rows of the last successful load '
     'stay), missing (never requested).';
 comment on column analytics.load_status.events_received is
-    'Elements in the API''s payload at the last successful load. NULL when missing or never loaded.';
+    'Elements in the API''s payload at the last successful load (0 if none yet); NULL for a '
+    'missing day.';
 comment on column analytics.load_status.events_loaded is
     'Valid events kept at the last successful load, one per key (device_id, event_time).';
 comment on column analytics.load_status.events_rejected is
