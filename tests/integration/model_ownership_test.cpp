@@ -97,7 +97,8 @@ TEST(ModelOwnershipTest, ModelsXAndXBuildingInOneManifestAreRefused) {
   EXPECT_THAT(result.err, HasSubstr("'__building', a suffix reserved"));
   EXPECT_EQ(query_value(db,
                         "select count(*) from pg_class c join pg_namespace n on "
-                        "n.oid = c.relnamespace where n.nspname = 'analytics'"),
+                        "n.oid = c.relnamespace where n.nspname = 'analytics' "
+                        "and c.relname like 'x%'"),
             "0");
   fs::remove_all(dir);
 }

@@ -158,6 +158,8 @@ TEST_F(ModelResultsTest, LeavesNoTemporaryTablesAndNamesIndexesAfterTheModel) {
                        "select relname from pg_class where relnamespace = "
                        "'analytics'::regnamespace and relkind in ('r', 'v', 'i')"),
             sorted({{"daily_active_users"},
+                    {"load_status"},  // the analysts' status views (migration 0007)
+                    {"model_status"},
                     {"user_daily_events"},
                     {"user_daily_events_event_date_idx"},
                     {"user_daily_events_week_start_idx"},

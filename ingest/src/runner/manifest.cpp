@@ -342,6 +342,9 @@ Manifest load_manifest(const fs::path& file) {
                                                        std::to_string(i + 1) + ")");
         continue;
       }
+      if (const auto problem = taken_name_problem(manifest.schema, model.name); !problem.empty()) {
+        problems.add("model '" + model.name + "'", problem);
+      }
       manifest.models.push_back(std::move(model));
     }
   } catch (const YAML::Exception& e) {

@@ -96,6 +96,10 @@ std::string schema_problem(const std::string& schema);
 /// characters, or ending in a suffix reserved for the runner's temporary tables.
 std::string model_name_problem(const std::string& name);
 
+/// Why a model `name` cannot be built in `schema`, or "" when it can: the name of one of the
+/// analysts' status views of the migrations (analytics.load_status, analytics.model_status).
+std::string taken_name_problem(const std::string& schema, const std::string& name);
+
 /// Reads and validates the manifest at `file`; SQL files are resolved against its folder.
 /// Throws ConfigError listing every problem (unknown key, unknown dependency, cycle,
 /// missing SQL file, duplicate name, unknown test kind, bad materialization), each naming

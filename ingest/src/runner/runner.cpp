@@ -39,10 +39,12 @@ void record_end(pqxx::connection& conn, std::int64_t id, const ModelResult& resu
   pqxx::work tx(conn);
   tx.exec_params(
       "update ingest.model_runs set status = $2, rows = nullif($3, '')::bigint, duration_ms = $4, "
-      "error = nullif($5, ''), failed_test = nullif($6, ''), finished_at = now() where id = $1",
+      "error = nullif($5, ''), failed_test = nullif($6, ''), refresh = nullif($7, ''), "
+      "finished_at = now() where id = $1",
       id, std::string(to_string(result.status)),
       result.rows ? std::to_string(*result.rows) : std::string(),
-      static_cast<std::int64_t>(result.duration.count()), result.error, result.failed_test);
+      static_cast<std::int64_t>(result.duration.count()), result.error, result.failed_test,
+      result.refresh);
   tx.commit();
 }
 
