@@ -25,6 +25,7 @@
 #include "common/text.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
+#include "tributary/logging.hpp"
 #include "tributary/models/payload_parser.hpp"
 
 namespace tributary {
@@ -343,6 +344,7 @@ DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
     }
     if (!policy.retries_after(attempt)) break;
     const milliseconds wait = last.wait ? *last.wait : policy.delay(attempt, rng);
+    const LogContext attempt_field{{"day", day_text}, {"attempt", attempt}};
     spdlog::warn("{}: attempt {}/{} failed ({}); retrying in {} ms{}", day_text, attempt,
                  policy.attempts, scrub(last.reason), wait.count(),
                  last.wait ? " (Retry-After)" : "");

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/metrics_recorder.hpp"
 #include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
@@ -22,12 +23,16 @@ struct LoadArgs {
   bool missing_only = false;
   bool no_models = false;
   int parallel = 0;
+  std::string metrics_file;  // --metrics-file; empty: the setting
 };
 
 void add_load_flags(CLI::App* app, LoadArgs& args) {
   app->add_flag("--force", args.force, "load even when the payload is unchanged, rewriting its rows");
   app->add_flag("--mirror", args.mirror,
                 "make the day identical to the API: delete its rows that the API no longer returns");
+  app->add_option("--metrics-file", args.metrics_file,
+                  "write the run's figures to PATH in the Prometheus text format, replacing it "
+                  "atomically (default TRIBUTARY_METRICS_FILE)");
 }
 
 // The options of a run over several days: backfill-month, backfill, sync.
@@ -46,10 +51,12 @@ void add_run_flags(CLI::App* app, LoadArgs& args, bool missing_only) {
 void report_stopped_run(const RunResult& so_far, const std::string&) {
   std::cout << "run stopped early:\n";
   print_run_report(so_far);
+  record_run_days(so_far);
 }
 
 ExitCode finish(const RunResult& run) {
   print_run_report(run);
+  record_run_days(run);
   return run.ok() ? ExitCode::Success : ExitCode::PartialFailure;
 }
 
@@ -62,10 +69,14 @@ RunOptions run_options(const LoadArgs& args) {
   return options;
 }
 
-Settings run_settings(const GlobalOptions& global, const LoadArgs& args) {
+// The settings of a load command, its metrics file started (so written however it ends).
+Settings run_settings(const GlobalOptions& global, const LoadArgs& args, const std::string& command) {
   std::map<std::string, std::string> flags;
   if (args.parallel > 0) flags["parallel"] = std::to_string(args.parallel);
-  return load_command_settings(global, flags, true, true);
+  if (!args.metrics_file.empty()) flags["metrics_file"] = args.metrics_file;
+  auto settings = load_command_settings(global, flags, true, true);
+  start_run_metrics(command, settings);
+  return settings;
 }
 
 // After a run of several days: its report, then the models (incrementally) unless
@@ -79,6 +90,7 @@ ExitCode load_then_models(const Settings& settings, const LoadArgs& args, Load l
     models.on_model = model_printer(models_manifest_path(models).string());
     const auto report = run_models_after_load(settings, run.run_id, models);
     print_model_summary(report);
+    record_run_models(report);
     if (!report.ok()) code = ExitCode::PartialFailure;
   }
   return code;
@@ -106,7 +118,7 @@ Command add_request_day_command(CLI::App& parent, const GlobalOptions& global) {
   add_load_flags(app, *args);
   return Command{app, [args, &global] {
                    const auto day = parse_date_argument(args->when, "DATE", today());
-                   const auto settings = load_command_settings(global, {}, true, true);
+                   const auto settings = run_settings(global, *args, "request-day");
                    return finish(request_day(settings, day, run_options(*args)));
                  }};
 }
@@ -120,7 +132,7 @@ Command add_backfill_month_command(CLI::App& parent, const GlobalOptions& global
   add_run_flags(app, *args, true);
   return Command{app, [args, &global] {
                    const auto month = parse_month_argument(args->when, "MONTH", today());
-                   const auto settings = run_settings(global, *args);
+                   const auto settings = run_settings(global, *args, "backfill-month");
                    return load_then_models(settings, *args, [&] {
                      return backfill_month(settings, month, run_options(*args));
                    });
@@ -143,7 +155,7 @@ Command add_backfill_command(CLI::App& parent, const GlobalOptions& global) {
                      throw ConfigError("--from " + format_day(first) + " is after --to " +
                                        format_day(last));
                    }
-                   const auto settings = run_settings(global, *args);
+                   const auto settings = run_settings(global, *args, "backfill");
                    return load_then_models(settings, *args, [&] {
                      return backfill_range(settings, first, last, run_options(*args));
                    });
@@ -171,7 +183,7 @@ Command add_sync_command(CLI::App& parent, const GlobalOptions& global) {
                    if (!args->from.empty()) options.since = parse_date_argument(args->from, "--since", day);
                    if (!args->to.empty()) options.until = parse_date_argument(args->to, "--until", day);
                    if (args->lookback >= 0) options.lookback_days = args->lookback;
-                   const auto settings = run_settings(global, *args);
+                   const auto settings = run_settings(global, *args, "sync");
                    options.run = run_options(*args);
                    return load_then_models(settings, *args, [&] { return sync(settings, options); });
                  }};

@@ -15,6 +15,7 @@
 #include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
+#include "tributary/logging.hpp"
 
 namespace tributary::internal {
 namespace {
@@ -84,6 +85,7 @@ struct DayLoader::Impl {
         return;
       } catch (const DatabaseError& e) {
         if (!kReconnectRetry.retries_after(attempt)) throw;
+        const LogContext attempt_field{{"database_attempt", attempt}};
         spdlog::warn("{} (attempt {}/{}); retrying", e.what(), attempt, kReconnectRetry.attempts);
         std::this_thread::sleep_for(kReconnectRetry.delay(attempt));
       }
@@ -111,6 +113,7 @@ DayLoader::~DayLoader() = default;
 
 DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
   const auto started = std::chrono::steady_clock::now();
+  const LogContext day_fields{{"day", format_day(day)}};
   DayResult result;
   try {
     if (!impl_->conn || !impl_->conn->is_open()) impl_->reconnect();
@@ -123,6 +126,7 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
             !impl_->conn->is_open()) {
           throw;
         }
+        const LogContext attempt_field{{"database_attempt", attempt}};
         spdlog::warn("{}: {} (database attempt {}/{}); trying the day again", format_day(day),
                      e.what(), attempt, kDayRetry.attempts);
         std::this_thread::sleep_for(kDayRetry.delay(attempt));  // no wait
