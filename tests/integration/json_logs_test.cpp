@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
 #include <regex>
 #include <sstream>
 
@@ -87,6 +91,51 @@ TEST(JsonLogs, EveryLineOfABackfillWithRetriesIsAnObjectWithDayRunIdAndAttempt) 
   EXPECT_GT(api.requests(), 10u);
   EXPECT_THAT(run.err, ::testing::Not(HasSubstr("demo-token")));
   EXPECT_THAT(run.err, ::testing::Not(HasSubstr("days  "))) << "no progress bar";
+}
+
+// stderr on a terminal (a pseudo-terminal from util-linux's `script`), stdout discarded:
+// what the user's screen shows of the log.
+std::string terminal_stderr(const std::vector<std::string>& args,
+                            const std::map<std::string, std::string>& env) {
+  std::string command = TRIBUTARY_CLI_PATH;
+  for (const auto& arg : args) command += " '" + arg + "'";
+  command += " >/dev/null";
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("tributary-json-tty-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto full_env = env;
+  for (const char* name : {"TRIBUTARY_PARALLEL", "TRIBUTARY_PROFILE", "TRIBUTARY_METRICS_FILE"}) {
+    full_env.try_emplace(name, "");
+  }
+  const auto result =
+      run_process({"/usr/bin/script", "-qec", command, "/dev/null"}, full_env, dir.string());
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  std::string out;
+  for (const char c : result.out) {
+    if (c != '\r') out += c;
+  }
+  return out;
+}
+
+TEST(JsonLogs, OnATerminalNoProgressBarIsDrawnAndEveryLineIsStillAnObject) {
+  const auto db = fresh_database();
+  DemoServer api(demo_server_options({}));
+  auto env = demo_env(db, api.url());
+  env["TRIBUTARY_LOG_FORMAT"] = "text";
+  const auto text = terminal_stderr(
+      {"backfill", "--from", "2024-01-01", "--to", "2024-01-03", "--no-models"}, env);
+  EXPECT_THAT(text, HasSubstr("3/3 days")) << "text on a terminal draws the bar: " << text;
+
+  env["TRIBUTARY_LOG_FORMAT"] = "json";
+  const auto json = terminal_stderr(
+      {"backfill", "--from", "2024-01-04", "--to", "2024-01-06", "--no-models"}, env);
+  EXPECT_THAT(json, ::testing::Not(HasSubstr("days  "))) << json;
+  const auto lines = json_lines(json);
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                          [](const nlohmann::json& l) { return l.contains("status"); }),
+            3)
+      << "one line per day instead: " << json;
 }
 
 TEST(JsonLogs, TheClosingErrorIsAnObjectToo) {

@@ -38,11 +38,11 @@ for family in text_string_to_metric_families(text):
 print(json.dumps(out))
 )";
 
-// Debian's python3 (python3-prometheus-client installs there), not one that a version
-// manager put first on PATH, unless that one has the parser.
+// Debian's python3 (python3-prometheus-client installs there), not whichever a version
+// manager put first on PATH.
 const std::string& python() {
   static const std::string chosen = [] {
-    for (const char* candidate : {"/usr/bin/python3", "python3"}) {
+    for (const char* candidate : {"/usr/bin/python3", "/usr/local/bin/python3"}) {
       if (run_process({candidate, "-c", "import prometheus_client.parser"}).exit_code == 0) {
         return std::string(candidate);
       }

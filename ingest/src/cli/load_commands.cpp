@@ -7,6 +7,7 @@
 #include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
+#include "tributary/logging.hpp"
 #include "tributary/migrations.hpp"
 #include "tributary/pipeline.hpp"
 
@@ -84,6 +85,7 @@ Settings run_settings(const GlobalOptions& global, const LoadArgs& args, const s
 template <typename Load>
 ExitCode load_then_models(const Settings& settings, const LoadArgs& args, Load load) {
   const RunResult run = load();
+  const LogContext run_field{{"run_id", run.run_id}};  // the model runner's lines too
   auto code = finish(run);
   if (!args.no_models) {
     ModelRunOptions models;
