@@ -10,7 +10,7 @@ packages=(
   libyaml-cpp-dev libcpp-httplib-dev zlib1g-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev
   postgresql-15 postgresql-client-15 postgresql-15-pgtap
-  curl procps
+  curl procps python3-prometheus-client
   systemd  # systemd-analyze: the tests verify deploy/systemd/
   clang libclang-rt-14-dev llvm-14
 )

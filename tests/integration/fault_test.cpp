@@ -28,7 +28,7 @@ DemoOptions fault_month() {
   return o;
 }
 
-Settings settings_for(const DatabaseSettings& db, const std::string& url, int attempts) {
+Settings fault_settings_for(const DatabaseSettings& db, const std::string& url, int attempts) {
   Settings s;
   s.database = db;
   s.api.url = url;
@@ -57,7 +57,7 @@ const Baseline& baseline() {
   static const Baseline b = [] {
     const auto db = cluster().create_database("t_fault_baseline");
     DemoServer server(demo_server_options(fault_month()));
-    const auto run = backfill_month(settings_for(db, server.url(), 1), date::year{2024} / 1);
+    const auto run = backfill_month(fault_settings_for(db, server.url(), 1), date::year{2024} / 1);
     EXPECT_TRUE(run.ok());
     return Baseline{user_events_checksum(db), rejections_fingerprint(db)};
   }();
@@ -76,7 +76,7 @@ TEST_P(ApiFaultTest, BackfillThroughFaultsGivesTheFaultFreeTable) {
   DemoServer server(options);
   RunOptions run_options;
   run_options.parallel = 8;
-  const auto run = backfill_month(settings_for(db, server.url(), 10), date::year{2024} / 1, run_options);
+  const auto run = backfill_month(fault_settings_for(db, server.url(), 10), date::year{2024} / 1, run_options);
   EXPECT_TRUE(run.ok()) << GetParam();
   EXPECT_GT(server.requests(), 31u) << "the faults must have forced retries";
   EXPECT_GT(run.total(&DayResult::events_loaded), 0u);
@@ -157,7 +157,7 @@ TEST(DatabaseFault, RestartMidBackfillFailsOnlyTheDayInFlightCleanlyAndARerunCom
   const auto second = run_cli({"backfill-month", "2024-01", "--no-models", "--missing-only"}, env);
   EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
   const auto reference = cluster().create_database("t_restart_reference");
-  ASSERT_TRUE(backfill_month(settings_for(reference, server.url(), 3), date::year{2024} / 1).ok());
+  ASSERT_TRUE(backfill_month(fault_settings_for(reference, server.url(), 3), date::year{2024} / 1).ok());
   EXPECT_EQ(user_events_checksum(db), user_events_checksum(reference));
 }
 

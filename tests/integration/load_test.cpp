@@ -25,7 +25,7 @@ DemoOptions small_month(std::uint64_t seed = 7) {
   return o;
 }
 
-Settings settings_for(const DatabaseSettings& db, const std::string& url) {
+Settings load_settings_for(const DatabaseSettings& db, const std::string& url) {
   Settings s;
   s.database = db;
   s.api.url = url;
@@ -74,7 +74,7 @@ TEST(Load, MonthBackfillLoadsEveryDistinctValidKeyAndKeepsEveryRejection) {
   const auto db = fresh_database();
   const auto options = small_month();
   DemoServer server(demo_server_options(options));
-  const auto run = backfill_month(settings_for(db, server.url()), year{2024} / January);
+  const auto run = backfill_month(load_settings_for(db, server.url()), year{2024} / January);
 
   EXPECT_EQ(run.count(DayStatus::Loaded), 31u);
   EXPECT_TRUE(run.ok());
@@ -101,8 +101,8 @@ TEST(Load, ParallelEightAndParallelOneGiveIdenticalTables) {
   one.parallel = 1;
   RunOptions eight;
   eight.parallel = 8;
-  ASSERT_TRUE(backfill_month(settings_for(db1, server.url()), year{2024} / January, one).ok());
-  ASSERT_TRUE(backfill_month(settings_for(db8, server.url()), year{2024} / January, eight).ok());
+  ASSERT_TRUE(backfill_month(load_settings_for(db1, server.url()), year{2024} / January, one).ok());
+  ASSERT_TRUE(backfill_month(load_settings_for(db8, server.url()), year{2024} / January, eight).ok());
   EXPECT_EQ(user_events_checksum(db1), user_events_checksum(db8));
   EXPECT_NE(query_value(db1, "select count(*) from public.user_events"), "0");
 }
@@ -110,7 +110,7 @@ TEST(Load, ParallelEightAndParallelOneGiveIdenticalTables) {
 TEST(Load, RerunRewritesNothingAndReportsEveryDayUnchanged) {
   const auto db = fresh_database();
   DemoServer server(demo_server_options(small_month()));
-  const auto settings = settings_for(db, server.url());
+  const auto settings = load_settings_for(db, server.url());
   ASSERT_TRUE(backfill_month(settings, year{2024} / January).ok());
   const auto before = xmin_fingerprint(db);
   const auto checked_before = query_value(db, "select max(checked_at) from ingest.day_loads");
@@ -126,7 +126,7 @@ TEST(Load, RerunRewritesNothingAndReportsEveryDayUnchanged) {
 TEST(Load, SamePayloadWithoutEtagIsRecognisedByDigest) {
   const auto db = fresh_database();
   DemoServer server(demo_server_options(small_month()));
-  auto settings = settings_for(db, server.url());
+  auto settings = load_settings_for(db, server.url());
   const auto day = parse_day("2024-01-09");
   ASSERT_EQ(request_day(settings, day).days.at(0).status, DayStatus::Loaded);
   const auto before = xmin_fingerprint(db);
@@ -140,7 +140,7 @@ TEST(Load, SamePayloadWithoutEtagIsRecognisedByDigest) {
 TEST(Load, ForceRewritesEveryRowAndKeepsTheSameContent) {
   const auto db = fresh_database();
   DemoServer server(demo_server_options(small_month()));
-  const auto settings = settings_for(db, server.url());
+  const auto settings = load_settings_for(db, server.url());
   ASSERT_TRUE(backfill_month(settings, year{2024} / January).ok());
   const auto checksum = user_events_checksum(db);
   const auto before = xmin_fingerprint(db);

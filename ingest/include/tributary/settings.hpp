@@ -8,6 +8,7 @@
 #include <date/date.h>
 
 #include "tributary/api_client.hpp"
+#include "tributary/logging.hpp"
 
 namespace tributary {
 
@@ -51,6 +52,11 @@ struct Settings {
   /// glitching API must not empty the day.
   int mirror_max_delete_percent = 50;
   std::string log_level = "info";
+  LogFormat log_format = LogFormat::Text;  ///< `text` or `json` (log_format, TRIBUTARY_LOG_FORMAT)
+  /// Where a run that loads or builds models writes its figures in the Prometheus text
+  /// format, replaced atomically (metrics_file, TRIBUTARY_METRICS_FILE, --metrics-file);
+  /// empty: none.
+  std::string metrics_file;
   std::string profile;          ///< the YAML profile in use, empty for none
 
   /// One message per bad or missing setting, each naming it as the user spells it.

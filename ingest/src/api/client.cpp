@@ -27,6 +27,7 @@
 #include "common/text.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
+#include "tributary/logging.hpp"
 #include "tributary/models/payload_parser.hpp"
 
 namespace tributary {
@@ -425,6 +426,7 @@ DayFetch ApiClient::Impl::fetch(date::sys_days day, DayConsumer& consumer,
     if (!policy.retries_after(attempt)) break;
     const milliseconds wait = last.wait ? *last.wait : policy.delay(attempt, rng);
     // Until the run reaches the API, one client speaks for every day in flight.
+    const LogContext attempt_field{{"day", day_text}, {"attempt", attempt}};
     spdlog::log(reach->speaks_for(this) ? spdlog::level::warn : spdlog::level::debug,
                 "{}: attempt {}/{} failed ({}); retrying in {} ms{}", day_text, attempt,
                 policy.attempts, scrub(last.reason), wait.count(),

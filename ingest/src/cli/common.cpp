@@ -34,6 +34,7 @@ Settings load_command_settings(const GlobalOptions& global,
   auto settings = load_settings(sources);
   settings.require(need_api, need_database);
   spdlog::set_level(spdlog::level::from_str(settings.log_level));
+  set_log_format(settings.log_format);
   return settings;
 }
 
@@ -87,13 +88,22 @@ void end_progress_line() {
 }
 
 std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress() {
-  const bool terminal = ::isatty(STDERR_FILENO) == 1;
+  // No bar in json: every stderr line is then one object.
+  const bool terminal = ::isatty(STDERR_FILENO) == 1 && log_format() == LogFormat::Text;
   const auto started = std::chrono::steady_clock::now();
   auto events = std::make_shared<std::uint64_t>(0);
   return [=](const DayResult& day, std::size_t done, std::size_t total) {
     *events += day.events_received;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!terminal) {
+      const LogContext fields{{"day", format_day(day.day)},
+                              {"status", to_string(day.status)},
+                              {"events_received", static_cast<std::int64_t>(day.events_received)},
+                              {"events_rejected", static_cast<std::int64_t>(day.events_rejected)},
+                              {"events_duplicate", static_cast<std::int64_t>(day.events_duplicate)},
+                              {"rows_written", static_cast<std::int64_t>(day.rows_written)},
+                              {"attempts", day.attempts},
+                              {"duration_ms", static_cast<std::int64_t>(day.duration.count())}};
       spdlog::log(day.warning.empty() ? spdlog::level::info : spdlog::level::warn,
                   "{} {}: {} events, {} rejected, {} duplicate, {} rows written, {} attempt(s), "
                    "{} ms{}{}{}{}",

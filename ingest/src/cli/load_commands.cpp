@@ -4,9 +4,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/stop_signals.hpp"
+#include "cli/metrics_recorder.hpp"
 #include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
+#include "tributary/logging.hpp"
 #include "tributary/migrations.hpp"
 #include "tributary/pipeline.hpp"
 
@@ -23,12 +25,16 @@ struct LoadArgs {
   bool missing_only = false;
   bool no_models = false;
   int parallel = 0;
+  std::string metrics_file;  // --metrics-file; empty: the setting
 };
 
 void add_load_flags(CLI::App* app, LoadArgs& args) {
   app->add_flag("--force", args.force, "load even when the payload is unchanged, rewriting its rows");
   app->add_flag("--mirror", args.mirror,
                 "make the day identical to the API: delete its rows that the API no longer returns");
+  app->add_option("--metrics-file", args.metrics_file,
+                  "write the run's figures to PATH in the Prometheus text format, replacing it "
+                  "atomically (default TRIBUTARY_METRICS_FILE)");
 }
 
 // The options of a run over several days: backfill-month, backfill, sync.
@@ -47,6 +53,7 @@ void add_run_flags(CLI::App* app, LoadArgs& args, bool missing_only) {
 void report_stopped_run(const RunResult& so_far, const std::string&) {
   std::cout << "run stopped early:\n";
   print_run_report(so_far);
+  record_run_days(so_far);
 }
 
 // What the first SIGINT/SIGTERM does to a load.
@@ -55,6 +62,7 @@ constexpr const char* kLoadStopping = "finishing the days being committed, rolli
 ExitCode finish(const RunResult& run, const StopSignals& signals) {
   end_progress_line();
   print_run_report(run);
+  record_run_days(run);
   if (run.interrupted) return signals.exit_code();
   return run.ok() ? ExitCode::Success : ExitCode::PartialFailure;
 }
@@ -69,10 +77,14 @@ RunOptions run_options(const LoadArgs& args, const StopSignals& signals) {
   return options;
 }
 
-Settings run_settings(const GlobalOptions& global, const LoadArgs& args) {
+// The settings of a load command, its metrics file started (so written however it ends).
+Settings run_settings(const GlobalOptions& global, const LoadArgs& args, const std::string& command) {
   std::map<std::string, std::string> flags;
   if (args.parallel > 0) flags["parallel"] = std::to_string(args.parallel);
-  return load_command_settings(global, flags, true, true);
+  if (!args.metrics_file.empty()) flags["metrics_file"] = args.metrics_file;
+  auto settings = load_command_settings(global, flags, true, true);
+  start_run_metrics(command, settings);
+  return settings;
 }
 
 // After a run of several days: its report, then the models (incrementally) unless
@@ -82,6 +94,7 @@ template <typename Load>
 ExitCode load_then_models(const Settings& settings, const LoadArgs& args,
                           const StopSignals& signals, Load load) {
   const RunResult run = load();
+  const LogContext run_field{{"run_id", run.run_id}};  // the model runner's lines too
   auto code = finish(run, signals);
   if (!args.no_models && !run.interrupted) {
     ModelRunOptions models;
@@ -89,6 +102,7 @@ ExitCode load_then_models(const Settings& settings, const LoadArgs& args,
     models.stop = signals.token();
     const auto report = run_models_after_load(settings, run.run_id, models);
     print_model_summary(report);
+    record_run_models(report);
     if (report.interrupted) {
       code = signals.exit_code();
     } else if (!report.ok()) {
@@ -120,7 +134,7 @@ Command add_request_day_command(CLI::App& parent, const GlobalOptions& global) {
   add_load_flags(app, *args);
   return Command{app, [args, &global] {
                    const auto day = parse_date_argument(args->when, "DATE", today());
-                   const auto settings = load_command_settings(global, {}, true, true);
+                   const auto settings = run_settings(global, *args, "request-day");
                    const StopSignals signals(kLoadStopping);
                    return finish(request_day(settings, day, run_options(*args, signals)),
                                  signals);
@@ -136,7 +150,7 @@ Command add_backfill_month_command(CLI::App& parent, const GlobalOptions& global
   add_run_flags(app, *args, true);
   return Command{app, [args, &global] {
                    const auto month = parse_month_argument(args->when, "MONTH", today());
-                   const auto settings = run_settings(global, *args);
+                   const auto settings = run_settings(global, *args, "backfill-month");
                    const StopSignals signals(kLoadStopping);
                    return load_then_models(settings, *args, signals, [&] {
                      return backfill_month(settings, month, run_options(*args, signals));
@@ -160,7 +174,7 @@ Command add_backfill_command(CLI::App& parent, const GlobalOptions& global) {
                      throw ConfigError("--from " + format_day(first) + " is after --to " +
                                        format_day(last));
                    }
-                   const auto settings = run_settings(global, *args);
+                   const auto settings = run_settings(global, *args, "backfill");
                    const StopSignals signals(kLoadStopping);
                    return load_then_models(settings, *args, signals, [&] {
                      return backfill_range(settings, first, last, run_options(*args, signals));
@@ -189,7 +203,7 @@ Command add_sync_command(CLI::App& parent, const GlobalOptions& global) {
                    if (!args->from.empty()) options.since = parse_date_argument(args->from, "--since", day);
                    if (!args->to.empty()) options.until = parse_date_argument(args->to, "--until", day);
                    if (args->lookback >= 0) options.lookback_days = args->lookback;
-                   const auto settings = run_settings(global, *args);
+                   const auto settings = run_settings(global, *args, "sync");
                    const StopSignals signals(kLoadStopping);
                    options.run = run_options(*args, signals);
                    return load_then_models(settings, *args, signals,

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/metrics_recorder.hpp"
 #include "tributary/error.hpp"
 #include "tributary/logging.hpp"
 
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
   int code = static_cast<int>(tributary::cli::ExitCode::Usage);
   if (core_dump_error.empty()) {
     code = run(argc, argv);
+    tributary::cli::write_run_metrics(code);  // whatever ended the run
   } else {
     std::cerr << "error: " << core_dump_error << '\n';
   }
@@ -141,19 +143,19 @@ int run(int argc, char** argv) {
       if (command.app->parsed()) return static_cast<int>(command.run());
     }
   } catch (const tributary::ConfigError& e) {
-    std::cerr << "error: " << e.what() << '\n';
+    tributary::log_error_line(e.what());
     return static_cast<int>(ExitCode::Usage);
   } catch (const tributary::AuthError& e) {
-    std::cerr << "error: " << e.what() << '\n';
+    tributary::log_error_line(e.what());
     return static_cast<int>(ExitCode::AuthRefused);
   } catch (const tributary::DatabaseError& e) {
-    std::cerr << "error: " << e.what() << '\n';
+    tributary::log_error_line(e.what());
     return static_cast<int>(ExitCode::DatabaseDown);
   } catch (const tributary::ApiUnreachableError& e) {
     std::cerr << "error: " << e.what() << '\n';
     return static_cast<int>(ExitCode::ApiUnreachable);
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << '\n';
+    tributary::log_error_line(e.what());
     return static_cast<int>(ExitCode::PartialFailure);
   }
   return static_cast<int>(ExitCode::Usage);

@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/stop_signals.hpp"
+#include "cli/metrics_recorder.hpp"
 #include "tributary/model_runner.hpp"
 
 namespace tributary::cli {
@@ -53,10 +54,14 @@ struct RunModelsArgs {
   std::vector<std::string> select;
   std::string models_dir;
   bool full_refresh = false;
+  std::string metrics_file;  // --metrics-file; empty: the setting
 };
 
 ExitCode run(const RunModelsArgs& args, const GlobalOptions& global) {
-  const auto settings = load_command_settings(global, {}, false, true);
+  std::map<std::string, std::string> flags;
+  if (!args.metrics_file.empty()) flags["metrics_file"] = args.metrics_file;
+  const auto settings = load_command_settings(global, flags, false, true);
+  start_run_metrics("run-models", settings);
   const StopSignals signals("finishing a swap in progress, rolling back the model being built");
   ModelRunOptions options;
   options.stop = signals.token();
@@ -66,6 +71,7 @@ ExitCode run(const RunModelsArgs& args, const GlobalOptions& global) {
   options.on_model = model_printer(models_manifest_path(options).string());
   const auto report = run_models(settings, options);
   print_model_summary(report);
+  record_run_models(report);
   if (report.interrupted) return signals.exit_code();
   return report.ok() ? ExitCode::Success : ExitCode::PartialFailure;
 }
@@ -84,6 +90,9 @@ Command add_run_models_command(CLI::App& parent, const GlobalOptions& global) {
                "build incremental models in full too, not only their changed days and weeks");
   app->add_option("--models-dir", args->models_dir,
                   "folder holding models.yaml (default TRIBUTARY_MODELS_DIR, else ./analysis_sql)");
+  app->add_option("--metrics-file", args->metrics_file,
+                  "write the run's figures to PATH in the Prometheus text format, replacing it "
+                  "atomically (default TRIBUTARY_METRICS_FILE)");
   return Command{app, [args, &global] { return run(*args, global); }};
 }
 

@@ -17,6 +17,7 @@
 #include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
+#include "tributary/logging.hpp"
 
 namespace tributary::internal {
 namespace {
@@ -91,6 +92,7 @@ struct DayLoader::Impl {
         return;
       } catch (const DatabaseError& e) {
         if (!kReconnectRetry.retries_after(attempt)) throw;
+        const LogContext attempt_field{{"database_attempt", attempt}};
         spdlog::warn("{} (attempt {}/{}); retrying", e.what(), attempt, kReconnectRetry.attempts);
         sleep_unless_stopped(kReconnectRetry.delay(attempt), canceller.token(),
                              "waiting to reconnect to the database");
@@ -125,6 +127,7 @@ DayLoader::~DayLoader() = default;
 
 DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
   const auto started = std::chrono::steady_clock::now();
+  const LogContext day_fields{{"day", format_day(day)}};
   DayResult result;
   auto& canceller = impl_->canceller;
   throw_if_stopped(canceller.token(), "starting a day");
@@ -144,6 +147,7 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
             !impl_->conn->is_open() || canceller.stop_requested()) {
           throw;
         }
+        const LogContext attempt_field{{"database_attempt", attempt}};
         spdlog::warn("{}: {} (database attempt {}/{}); trying the day again", format_day(day),
                      e.what(), attempt, kDayRetry.attempts);
         std::this_thread::sleep_for(kDayRetry.delay(attempt));  // no wait

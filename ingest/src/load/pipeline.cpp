@@ -18,6 +18,7 @@
 #include "db/run_log.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
+#include "tributary/logging.hpp"
 #include "tributary/migrations.hpp"
 
 namespace tributary {
@@ -102,6 +103,7 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
   const auto reach = std::make_shared<ApiReach>();
 
   auto worker = [&] {
+    const LogContext run_field{{"run_id", result.run_id}};  // on every line of this worker
     std::unique_ptr<internal::DayLoader> loader;
     try {
       loader = std::make_unique<internal::DayLoader>(settings, result.run_id, options.stop, reach);

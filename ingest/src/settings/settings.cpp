@@ -164,6 +164,20 @@ void take_parsed(const RawSettings& raw, const std::string& key, std::vector<std
   }
 }
 
+void take_log_format(const RawSettings& raw, LogFormat& target, std::vector<std::string>& errors) {
+  const auto it = raw.find("log_format");
+  if (it == raw.end()) return;
+  std::string text(trim(it->second.text));
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (text == "text") {
+    target = LogFormat::Text;
+  } else if (text == "json") {
+    target = LogFormat::Json;
+  } else {
+    errors.push_back(it->second.origin + " must be text or json (got '" + it->second.text + "')");
+  }
+}
+
 void take_string(const RawSettings& raw, const std::string& key, std::string& target) {
   if (const auto it = raw.find(key); it != raw.end()) target = trim(it->second.text);
 }
@@ -211,6 +225,8 @@ const std::map<std::string, std::string>& internal::setting_environment_names() 
       {"sync.lookback_days", "TRIBUTARY_LOOKBACK_DAYS"},
       {"mirror_max_delete_percent", "TRIBUTARY_MIRROR_MAX_DELETE_PERCENT"},
       {"log_level", "TRIBUTARY_LOG_LEVEL"},
+      {"log_format", "TRIBUTARY_LOG_FORMAT"},
+      {"metrics_file", "TRIBUTARY_METRICS_FILE"},
   };
   return names;
 }
@@ -312,6 +328,8 @@ Settings load_settings(const SettingsSources& sources) {
   take_int(raw, "sync.lookback_days", 0, 366, s.sync.lookback_days, errors);
   take_int(raw, "mirror_max_delete_percent", 0, 100, s.mirror_max_delete_percent, errors);
   take_string(raw, "log_level", s.log_level);
+  take_log_format(raw, s.log_format, errors);
+  take_string(raw, "metrics_file", s.metrics_file);
 
   if (!errors.empty()) throw_invalid(errors);
   return s;
