@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -70,6 +72,22 @@ TEST(RunsCommand, ListsRunsNewestFirstWithStatusDaysEventsAndError) {
   EXPECT_EQ(all[3]["arguments"]["day"], "2024-01-09");
   EXPECT_GT(all[3]["events"]["loaded"].get<int>(), 0);
   EXPECT_EQ(all[3]["days"]["loaded"], 1);
+}
+
+TEST(RunsCommand, ShowsARunWhoseProcessIsGoneAsAbandoned) {
+  const auto db = fresh_database();
+  migrate(db);
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  // pid 2^22 + 1 is above Linux's pid_max: no process has it.
+  exec(db, "insert into ingest.runs (command, pid, hostname) values ('sync', 4194305, '" +
+               std::string(host) + "')");
+  const auto result = run_cli({"runs", "--json"}, database_env(db));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto runs = nlohmann::json::parse(result.out);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["status"], "abandoned");
+  EXPECT_THAT(runs[0]["error"].get<std::string>(), HasSubstr("4194305"));
 }
 
 TEST(RunsCommand, SaysSoWhenNothingRanYet) {

@@ -3,6 +3,7 @@
 
 #include "db/database.hpp"
 #include "db/migrate.hpp"
+#include "db/run_log.hpp"
 #include "tributary/status.hpp"
 
 namespace tributary {
@@ -10,6 +11,8 @@ namespace tributary {
 std::vector<RunRecord> run_history(const DatabaseSettings& database, std::size_t limit) {
   auto conn = internal::connect(database);
   internal::migrate(*conn, database.describe());
+  // A run whose process is gone shows as what it is, not as `running`.
+  internal::mark_abandoned_runs(*conn);
   std::vector<RunRecord> runs;
   internal::translate_database_errors("reading ingest.runs", [&] {
     pqxx::read_transaction tx(*conn);
