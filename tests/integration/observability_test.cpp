@@ -90,6 +90,17 @@ TEST(RunsCommand, ShowsARunWhoseProcessIsGoneAsAbandoned) {
   EXPECT_THAT(runs[0]["error"].get<std::string>(), HasSubstr("4194305"));
 }
 
+TEST(RunsCommand, RecordsFullRefreshInTheRunsArguments) {
+  const auto db = fresh_database();
+  const auto full = run_cli({"run-models", "--full-refresh"}, database_env(db));
+  ASSERT_EQ(full.exit_code, 0) << full.out << full.err;
+  const auto plain = run_cli({"run-models"}, database_env(db));
+  ASSERT_EQ(plain.exit_code, 0) << plain.out << plain.err;
+  EXPECT_EQ(query_value(db, "select string_agg(arguments->>'full_refresh', ',' order by id) "
+                            "from ingest.runs where command = 'run-models'"),
+            "true,false");
+}
+
 TEST(RunsCommand, SaysSoWhenNothingRanYet) {
   const auto db = fresh_database();
   const auto result = run_cli({"runs"}, database_env(db));

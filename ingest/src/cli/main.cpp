@@ -105,9 +105,15 @@ namespace {
 int run(int argc, char** argv) {
   using tributary::cli::ExitCode;
   namespace cli = tributary::cli;
-  CLI::App app{"tributary: pull product-analytics events into Postgres and build weekly models"};
+  // Named here, so `Usage:` says `tributary` and not the path the binary was started by.
+  CLI::App app{"tributary: pull product-analytics events into Postgres and build weekly models",
+               "tributary"};
+  // Every error line starts with `error:`, CLI11's own included.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("error: ") + e.what() + "\nRun with --help for more information.\n";
+  });
   app.require_subcommand(1);
-  app.set_version_flag("--version", "tributary 0.1.0");
+  app.set_version_flag("--version", "tributary " TRIBUTARY_VERSION " (" TRIBUTARY_COMMIT ")");
   cli::GlobalOptions global;
   app.add_option("--config", global.config, "YAML settings file (default ./tributary.yaml)");
   app.add_option("--profile", global.profile, "named profile of the YAML file");

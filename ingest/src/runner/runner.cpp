@@ -262,7 +262,8 @@ ModelRunReport run_models(const Settings& settings, const ModelRunOptions& optio
   const bool own_run = !options.run_id.has_value();
   if (own_run) {
     const nlohmann::json arguments = {{"manifest", report.manifest.string()},
-                                      {"select", options.select}};
+                                      {"select", options.select},
+                                      {"full_refresh", options.full_refresh}};
     report.run_id = internal::start_run(*conn, "run-models", arguments.dump());
   } else {
     report.run_id = *options.run_id;
