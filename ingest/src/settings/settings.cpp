@@ -182,6 +182,17 @@ void take_string(const RawSettings& raw, const std::string& key, std::string& ta
   if (const auto it = raw.find(key); it != raw.end()) target = trim(it->second.text);
 }
 
+// libpq takes a comma-separated port list (one per host).
+std::vector<std::string_view> split_ports(std::string_view text) {
+  std::vector<std::string_view> parts;
+  for (std::size_t start = 0;;) {
+    const auto comma = text.find(',', start);
+    parts.push_back(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
+    if (comma == std::string_view::npos) return parts;
+    start = comma + 1;
+  }
+}
+
 // Every problem found, one per line, in one error.
 [[noreturn]] void throw_invalid(const std::vector<std::string>& errors) {
   std::string message = "invalid settings:";
@@ -363,6 +374,20 @@ std::vector<std::string> Settings::validate(bool need_api, bool need_database) c
         errors.push_back("DATABASE_URL is not a valid libpq connection URI");
         PQfreemem(parse_error);
       } else {
+        // libpq parses any text as a port and only fails when connecting ("could not
+        // connect", exit 4): a port that is no number is a typo in the setting.
+        for (auto* o = options; o->keyword != nullptr; ++o) {
+          if (o->val == nullptr || std::string_view(o->keyword) != "port") continue;
+          for (const auto part : split_ports(o->val)) {
+            int value = 0;
+            const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+            if (part.empty() || ec != std::errc{} || end != part.data() + part.size() ||
+                value < 1 || value > 65535) {
+              errors.push_back("DATABASE_URL: port '" + std::string(part) +
+                               "' is not a number from 1 to 65535");
+            }
+          }
+        }
         PQconninfoFree(options);
       }
     }

@@ -301,6 +301,19 @@ TEST_F(SettingsTest, DailyOperationSettingsHaveDefaultsAndNameTheirSourceWhenBad
   }
 }
 
+TEST_F(SettingsTest, ADatabaseUrlWithAPortThatIsNoNumberIsAConfigurationError) {
+  ::setenv("DATABASE_URL", "postgresql://u@127.0.0.1:54x2/db", 1);
+  const auto bad = load_settings({});
+  EXPECT_THAT(bad.validate(false, true),
+              ::testing::Contains(HasSubstr("DATABASE_URL: port '54x2' is not a number")));
+  ::setenv("DATABASE_URL", "postgresql://u@127.0.0.1:5432/db", 1);
+  EXPECT_TRUE(load_settings({}).validate(false, true).empty());
+  ::setenv("DATABASE_URL", "host=a,b port=5432,99999 dbname=x", 1);
+  EXPECT_THAT(load_settings({}).validate(false, true),
+              ::testing::Contains(HasSubstr("port '99999'")));
+  ::unsetenv("DATABASE_URL");
+}
+
 TEST_F(SettingsTest, RequireListsEveryMissingSettingInOneError) {
   auto s = load_settings({});
   s.database.host.clear();
