@@ -113,6 +113,9 @@ int run(int argc, char** argv) {
     return std::string("error: ") + e.what() + "\nRun with --help for more information.\n";
   });
   app.require_subcommand(1);
+  // Global options (--config, --profile) are taken after the command too:
+  // `tributary status --profile prod`. Subcommands inherit this when they are created.
+  app.fallthrough();
   app.set_version_flag("--version", "tributary " TRIBUTARY_VERSION " (" TRIBUTARY_COMMIT ")");
   cli::GlobalOptions global;
   app.add_option("--config", global.config, "YAML settings file (default ./tributary.yaml)");

@@ -27,6 +27,20 @@ TEST(CliUsage, ParseErrorsStartWithErrorAndPointToHelp) {
   }
 }
 
+TEST(CliUsage, GlobalOptionsAreTakenBeforeOrAfterTheCommand) {
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{TRIBUTARY_CLI_PATH, "--config", "/nonexistent/t.yaml", "status"},
+        std::vector<std::string>{TRIBUTARY_CLI_PATH, "status", "--config", "/nonexistent/t.yaml"},
+        std::vector<std::string>{TRIBUTARY_CLI_PATH, "status", "--profile", "prod", "--config",
+                                 "/nonexistent/t.yaml"}}) {
+    const auto result = run_process(argv);
+    EXPECT_EQ(result.exit_code, 2) << argv[1];
+    // The option reached the settings (which name the missing file), not the parser.
+    EXPECT_THAT(result.err, HasSubstr("--config: file '/nonexistent/t.yaml' does not exist"))
+        << argv[1];
+  }
+}
+
 TEST(CliUsage, UsageNamesTributaryNotThePathOfTheBinary) {
   const auto result = run_process({TRIBUTARY_CLI_PATH, "--help"});
   EXPECT_EQ(result.exit_code, 0);
