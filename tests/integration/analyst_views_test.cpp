@@ -43,21 +43,6 @@ DatabaseSettings as_analyst(const DatabaseSettings& db) {
   return as_login(db, "analyst", kAnalystPassword);
 }
 
-// "ok", "42501" (insufficient privilege), or the SQLSTATE and message of another failure.
-std::string outcome_as(const DatabaseSettings& login, const std::string& sql) {
-  pqxx::connection conn(login.connection_string());
-  try {
-    pqxx::work tx(conn);
-    tx.exec(sql);
-    tx.commit();
-    return "ok";
-  } catch (const pqxx::insufficient_privilege&) {
-    return "42501";  // libpqxx 6.4 leaves sqlstate() empty on this class
-  } catch (const pqxx::sql_error& e) {
-    return e.sqlstate() + " " + e.what();
-  }
-}
-
 // The demo API serving 2024-01-01 to 2024-01-10, 150 events a weekday.
 DemoServerOptions ten_days(std::vector<FaultSpec> faults = {}) {
   DemoOptions data;
@@ -139,11 +124,11 @@ TEST(AnalystViews, AnotherAnalystLoginGetsTheSameSearchPathFromItsOwnRoleSetting
   const auto two = as_login(db, "analyst_two", "two-pw");
   // Membership alone gives the rights, not the search_path: a NOLOGIN group's settings do
   // not reach its members.
-  EXPECT_THAT(outcome_as(two, "select * from load_status"),
+  EXPECT_THAT(sql_outcome(two, "select * from load_status"),
               HasSubstr("relation \"load_status\" does not exist"));
-  EXPECT_EQ(outcome_as(two, "select * from analytics.load_status"), "ok");
+  EXPECT_EQ(sql_outcome(two, "select * from analytics.load_status"), "ok");
   cluster().psql("postgres", "alter role analyst_two set search_path = analytics, public");
-  EXPECT_EQ(outcome_as(two, "select * from load_status, model_status, weekly_summary"), "ok");
+  EXPECT_EQ(sql_outcome(two, "select * from load_status, model_status, weekly_summary"), "ok");
 }
 
 TEST(AnalystViews, AnalystStillCannotReadIngestOrWriteAnywhere) {
@@ -152,7 +137,7 @@ TEST(AnalystViews, AnalystStillCannotReadIngestOrWriteAnywhere) {
   const auto analyst = as_analyst(db);
   for (const char* table : {"ingest.runs", "ingest.day_loads", "ingest.rejected_events",
                             "ingest.model_runs", "ingest.model_relations"}) {
-    EXPECT_EQ(outcome_as(analyst, std::string("select * from ") + table), "42501") << table;
+    EXPECT_EQ(sql_outcome(analyst, std::string("select * from ") + table), "42501") << table;
   }
   const std::vector<std::string> writes = {
       "insert into load_status (day, status) values ('2030-01-01', 'loaded')",
@@ -171,7 +156,7 @@ TEST(AnalystViews, AnalystStillCannotReadIngestOrWriteAnywhere) {
       "create view public.mine as select 1 as x",
   };
   for (const auto& sql : writes) {
-    const auto outcome = outcome_as(analyst, sql);
+    const auto outcome = sql_outcome(analyst, sql);
     // A write into one of the status views may also be refused before its privileges are
     // checked: they are not updatable views (55000).
     const bool view_not_updatable = outcome.rfind("55000 ", 0) == 0 &&
@@ -179,8 +164,8 @@ TEST(AnalystViews, AnalystStillCannotReadIngestOrWriteAnywhere) {
     EXPECT_TRUE(outcome == "42501" || view_not_updatable) << sql << ": " << outcome;
   }
   // Even as the owner, neither view takes a write: they are read-only by construction.
-  EXPECT_THAT(outcome_as(db, "delete from analytics.load_status"), HasSubstr("55000"));
-  EXPECT_THAT(outcome_as(db, "update analytics.model_status set status = 'x'"), HasSubstr("55000"));
+  EXPECT_THAT(sql_outcome(db, "delete from analytics.load_status"), HasSubstr("55000"));
+  EXPECT_THAT(sql_outcome(db, "update analytics.model_status set status = 'x'"), HasSubstr("55000"));
   EXPECT_EQ(query_value(db, "select count(*) from analytics.load_status where status <> 'missing'"),
             "4");
 }

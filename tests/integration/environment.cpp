@@ -149,6 +149,31 @@ std::string user_events_checksum(const DatabaseSettings& db) {
       "extras from public.user_events) t");
 }
 
+std::string sql_outcome(const DatabaseSettings& login, const std::string& sql) {
+  pqxx::connection conn(login.connection_string());
+  try {
+    pqxx::work tx(conn);
+    tx.exec(sql);
+    tx.commit();
+    return "ok";
+  } catch (const pqxx::insufficient_privilege&) {
+    return "42501";  // libpqxx 6.4 leaves sqlstate() empty on this class
+  } catch (const pqxx::sql_error& e) {
+    return e.sqlstate() + " " + e.what();
+  }
+}
+
+Settings fast_api_settings(const DatabaseSettings& db, const std::string& url) {
+  Settings s;
+  s.database = db;
+  s.api.url = url;
+  s.api.token = "demo-token";
+  s.api.max_attempts = 2;
+  s.api.backoff_base = std::chrono::milliseconds(5);
+  s.api.backoff_cap = std::chrono::milliseconds(20);
+  return s;
+}
+
 }  // namespace tributary::testing
 
 int main(int argc, char** argv) {

@@ -47,6 +47,14 @@ std::unique_ptr<BackgroundProcess> spawn_cli(const std::vector<std::string>& arg
 /// Runs SQL on `db` as its owner and returns the first column of the first row as text.
 std::string query_value(const DatabaseSettings& db, const std::string& sql);
 
+/// Settings for a load from the API at `url` into `db` that fails fast: the demo token,
+/// 2 attempts, 5-20 ms of backoff.
+Settings fast_api_settings(const DatabaseSettings& db, const std::string& url);
+
+/// Runs `sql` in one transaction as `login`: "ok", "42501" (insufficient privilege), or the
+/// SQLSTATE and message of another failure.
+std::string sql_outcome(const DatabaseSettings& login, const std::string& sql);
+
 /// Records in `test_support.expected_keys` (created in `db`, migrated) the key of every
 /// valid event the demo generator with `data` serves for the days of `month`, for
 /// half_days().

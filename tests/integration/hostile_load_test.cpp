@@ -36,17 +36,6 @@ std::string payload_of(const std::string& day, int count) {
   return body + "]";
 }
 
-Settings settings_for(const DatabaseSettings& db, const std::string& url) {
-  Settings s;
-  s.database = db;
-  s.api.url = url;
-  s.api.token = "demo-token";
-  s.api.max_attempts = 2;
-  s.api.backoff_base = std::chrono::milliseconds(5);
-  s.api.backoff_cap = std::chrono::milliseconds(20);
-  return s;
-}
-
 RunOptions with(bool force, bool mirror) {
   RunOptions o;
   o.load.force = force;
@@ -66,7 +55,7 @@ TEST(HostileLoad, ABare304NeverMakesADayUnchangedOrLoaded) {
     res.set_header("ETag", "\"v1\"");
     res.set_content(payload_of(req.get_param_value("date"), 3), testkit::kJsonType);
   });
-  const auto settings = settings_for(db, server.url());
+  const auto settings = fast_api_settings(db, server.url());
   const auto day = parse_day("2024-01-05");
   for (const auto& options : {with(false, false), with(true, false), with(false, true)}) {
     const auto run = request_day(settings, day, options);
@@ -107,7 +96,7 @@ TEST(HostileLoad, SaysLoudlyWhenMostEventsAreDatedAnotherDay) {
   testkit::TestHttpServer server([](const httplib::Request&, httplib::Response& res, int) {
     res.set_content(payload_of("2024-01-01", 4), testkit::kJsonType);
   });
-  const auto settings = settings_for(db, server.url());
+  const auto settings = fast_api_settings(db, server.url());
   const auto own = request_day(settings, parse_day("2024-01-01")).days.at(0);
   EXPECT_EQ(own.warning, "");
   const auto other = request_day(settings, parse_day("2024-01-05")).days.at(0);
@@ -134,7 +123,7 @@ TEST(HostileLoad, MirrorRefusesToDeleteMostOfADayUnlessForced) {
     }
     res.set_content(payload_of(req.get_param_value("date"), events), testkit::kJsonType);
   });
-  auto settings = settings_for(db, server.url());
+  auto settings = fast_api_settings(db, server.url());
   const auto day = parse_day("2024-01-05");
   ASSERT_EQ(request_day(settings, day).days.at(0).status, DayStatus::Loaded);
   const auto rows = [&] { return query_value(db, "select count(*) from public.user_events"); };
@@ -170,7 +159,7 @@ TEST(HostileLoad, MirrorRefusesToDeleteMostOfADayUnlessForced) {
 TEST(HostileLoad, RecordsTheAttemptsOfADayThatRanOutOfRetries) {
   const auto db = fresh_database();
   testkit::TestHttpServer server(testkit::answer(503, "{}"));
-  auto settings = settings_for(db, server.url());
+  auto settings = fast_api_settings(db, server.url());
   settings.api.max_attempts = 3;
   const auto day = request_day(settings, parse_day("2024-01-05")).days.at(0);
   EXPECT_EQ(day.status, DayStatus::Failed);

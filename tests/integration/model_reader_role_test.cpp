@@ -11,21 +11,6 @@ namespace {
 constexpr const char* kReaderLogin = "model_reader_login";
 constexpr const char* kReaderPassword = "reader-test-password";
 
-// The SQLSTATE `sql` fails with when run by the reader login, or "ok".
-std::string outcome_as_reader(const DatabaseSettings& reader, const std::string& sql) {
-  pqxx::connection conn(reader.connection_string());
-  try {
-    pqxx::work tx(conn);
-    tx.exec(sql);
-    tx.commit();
-    return "ok";
-  } catch (const pqxx::insufficient_privilege&) {
-    return "42501";  // libpqxx 6.4 leaves sqlstate() empty on this class
-  } catch (const pqxx::sql_error& e) {
-    return e.sqlstate() + " " + e.what();
-  }
-}
-
 class ModelReaderRoleTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -60,19 +45,19 @@ TEST_F(ModelReaderRoleTest, RoleIsNologinAndDefaultPrivilegesCoverFutureModels) 
 TEST_F(ModelReaderRoleTest, CanSelectEveryModelAndUserEventsAlsoAfterARebuild) {
   for (const char* model : {"user_daily_events", "daily_active_users", "weekly_engagement",
                             "weekly_active_corporations", "weekly_summary"}) {
-    EXPECT_EQ(outcome_as_reader(reader_, std::string("select * from analytics.") + model), "ok")
+    EXPECT_EQ(sql_outcome(reader_, std::string("select * from analytics.") + model), "ok")
         << model;
   }
-  EXPECT_EQ(outcome_as_reader(reader_, "select * from public.user_events"), "ok");
+  EXPECT_EQ(sql_outcome(reader_, "select * from public.user_events"), "ok");
   // The rebuilt tables are new relations: default privileges (and the runner) grant again.
   ASSERT_TRUE(run_models(model_settings(db_), shipped_models()).ok());
-  EXPECT_EQ(outcome_as_reader(reader_, "select * from analytics.weekly_summary"), "ok");
+  EXPECT_EQ(sql_outcome(reader_, "select * from analytics.weekly_summary"), "ok");
 }
 
 TEST_F(ModelReaderRoleTest, CannotReadTheIngestSchema) {
   for (const char* table : {"ingest.runs", "ingest.day_loads", "ingest.rejected_events",
                             "ingest.model_runs", "ingest.schema_migrations"}) {
-    EXPECT_EQ(outcome_as_reader(reader_, std::string("select * from ") + table), "42501") << table;
+    EXPECT_EQ(sql_outcome(reader_, std::string("select * from ") + table), "42501") << table;
   }
 }
 
@@ -94,7 +79,7 @@ TEST_F(ModelReaderRoleTest, CannotWriteOrCreateAnywhere) {
       "comment on table analytics.weekly_summary is 'mine'",
   };
   for (const auto& sql : writes) {
-    const auto outcome = outcome_as_reader(reader_, sql);
+    const auto outcome = sql_outcome(reader_, sql);
     EXPECT_EQ(outcome, "42501") << sql;
   }
 }

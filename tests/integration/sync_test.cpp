@@ -87,16 +87,6 @@ class ClockedApi {
   std::size_t taken_ = 0;
 };
 
-Settings sync_settings_for(const DatabaseSettings& db, const std::string& url) {
-  Settings s;
-  s.database = db;
-  s.api.url = url;
-  s.api.token = "demo-token";
-  s.api.max_attempts = 2;
-  s.api.backoff_base = 5ms;
-  return s;
-}
-
 class SyncTest : public ::testing::Test {
  protected:
   void TearDown() override { ::unsetenv("TRIBUTARY_NOW"); }
@@ -110,7 +100,7 @@ class SyncTest : public ::testing::Test {
 
 TEST_F(SyncTest, CrossesAMonthAndAYearThenOnlyRechecksTheLookbackWindowWritingNothing) {
   const auto db = fresh_database();
-  const auto settings = sync_settings_for(db, api.url());
+  const auto settings = fast_api_settings(db, api.url());
   api.set_now("2025-01-04T12:00:00Z");  // last complete day: 2025-01-03 (lag 2h)
   const auto first = sync(settings, since("2024-12-29"));
   EXPECT_EQ(api.requested(), (std::set<std::string>{"2024-12-29", "2024-12-30", "2024-12-31",
@@ -131,7 +121,7 @@ TEST_F(SyncTest, CrossesAMonthAndAYearThenOnlyRechecksTheLookbackWindowWritingNo
 
 TEST_F(SyncTest, ADayRequestedBeforeItIsCompleteIsIncompleteThenLoadedWhole) {
   const auto db = fresh_database();
-  const auto settings = sync_settings_for(db, api.url());
+  const auto settings = fast_api_settings(db, api.url());
   api.set_now("2025-01-02T10:30:00Z");  // 2025-01-02 is today: partly uploaded
   const auto partial = request_day(settings, parse_day("2025-01-02"));
   EXPECT_EQ(partial.days.at(0).status, DayStatus::Incomplete);
@@ -158,7 +148,7 @@ TEST_F(SyncTest, ADayRequestedBeforeItIsCompleteIsIncompleteThenLoadedWhole) {
 
 TEST_F(SyncTest, AnIncompleteEmptyDayIsNeverRecordedEmpty) {
   const auto db = fresh_database();
-  const auto settings = sync_settings_for(db, api.url());
+  const auto settings = fast_api_settings(db, api.url());
   api.set_now("2025-01-02T00:00:30Z");  // nothing of today is uploaded yet: the API says 404
   EXPECT_EQ(request_day(settings, parse_day("2025-01-02")).days.at(0).status,
             DayStatus::Incomplete);
@@ -171,7 +161,7 @@ TEST_F(SyncTest, AnIncompleteEmptyDayIsNeverRecordedEmpty) {
 // a full refresh.
 TEST_F(SyncTest, LateEventsArePickedUpInsideTheLookbackWindow) {
   const auto db = fresh_database();
-  const auto settings = sync_settings_for(db, api.url());
+  const auto settings = fast_api_settings(db, api.url());
   api.set_now("2025-01-03T03:00:00Z");
   const auto early = sync(settings, since("2025-01-01"));
   EXPECT_EQ(early.count(DayStatus::Loaded), 2u);
@@ -186,7 +176,7 @@ TEST_F(SyncTest, LateEventsArePickedUpInsideTheLookbackWindow) {
   ASSERT_TRUE(run_models_after_load(settings, late.run_id, shipped_models()).ok());
 
   const auto reference = fresh_database();
-  const auto reference_settings = sync_settings_for(reference, api.url());
+  const auto reference_settings = fast_api_settings(reference, api.url());
   const auto once = sync(reference_settings, since("2025-01-01"));
   ASSERT_TRUE(once.ok());
   EXPECT_EQ(user_events_checksum(db), user_events_checksum(reference));
@@ -230,7 +220,7 @@ TEST_F(SyncTest, ADayAfterTodayIsRefusedAloneAndSkippedAndCountedInARange) {
 // The cron line `backfill-month this-month --missing-only` of a user who runs it every day.
 TEST_F(SyncTest, MissingOnlyNeverLeavesADayWithoutItsDataOnceTheApiServesIt) {
   const auto db = fresh_database();
-  const auto settings = sync_settings_for(db, api.url());
+  const auto settings = fast_api_settings(db, api.url());
   RunOptions missing;
   missing.missing_only = true;
   const auto month = date::year{2025} / 1;

@@ -7,7 +7,6 @@
 #include "cli/metrics_recorder.hpp"
 #include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
-#include "tributary/error.hpp"
 #include "tributary/logging.hpp"
 #include "tributary/migrations.hpp"
 #include "tributary/pipeline.hpp"
@@ -170,10 +169,6 @@ Command add_backfill_command(CLI::App& parent, const GlobalOptions& global) {
                    const auto day = today();
                    const auto first = parse_date_argument(args->from, "--from", day);
                    const auto last = parse_date_argument(args->to, "--to", day);
-                   if (first > last) {
-                     throw ConfigError("--from " + format_day(first) + " is after --to " +
-                                       format_day(last));
-                   }
                    const auto settings = run_settings(global, *args, "backfill");
                    const StopSignals signals(kLoadStopping);
                    return load_then_models(settings, *args, signals, [&] {

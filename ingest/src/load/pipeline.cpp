@@ -20,6 +20,7 @@
 #include "tributary/error.hpp"
 #include "tributary/logging.hpp"
 #include "tributary/migrations.hpp"
+#include "tributary/status.hpp"
 
 namespace tributary {
 namespace {
@@ -38,18 +39,6 @@ std::map<date::sys_days, std::string> known_statuses(const DatabaseSettings& dat
     }
   });
   return known;
-}
-
-// The earliest day ingest.day_loads holds, for a sync with no start of its own.
-std::optional<date::sys_days> earliest_known_day(const DatabaseSettings& database) {
-  std::optional<date::sys_days> earliest;
-  auto conn = internal::connect(database);
-  internal::translate_database_errors("reading ingest.day_loads", [&] {
-    pqxx::read_transaction tx(*conn);
-    const auto row = tx.exec1("select min(day)::text from ingest.day_loads");
-    if (!row[0].is_null()) earliest = parse_day(row[0].c_str(), "ingest.day_loads.day");
-  });
-  return earliest;
 }
 
 internal::DayWindow window_of(const Settings& settings, int lookback_days) {
@@ -209,8 +198,7 @@ RunResult sync(const Settings& settings, const SyncOptions& options) {
   const auto window = window_of(settings, lookback);
   std::optional<date::sys_days> since = options.since ? options.since : settings.sync.start_date;
   if (!since) {
-    migrate(settings.database);
-    since = earliest_known_day(settings.database);
+    if (const auto known = known_day_range(settings.database)) since = known->first;  // migrates
   }
   if (!since) {
     throw ConfigError(
