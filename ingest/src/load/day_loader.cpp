@@ -102,6 +102,8 @@ struct DayLoader::Impl {
 
   // `committing` is set once the day's COMMIT is sent.
   DayResult load(date::sys_days day, const LoadOptions& options, bool& committing);
+  std::pair<std::uint64_t, std::uint64_t> write_rows(pqxx::work& tx, const LoadOptions& options,
+                                                    bool never_loaded);
   void record_unchanged(const std::string& day, const std::optional<std::string>& etag,
                         bool complete);
   void refuse_large_mirror(const std::string& day, std::uint64_t deleted, std::uint64_t before,
@@ -245,12 +247,10 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options,
     digest = staging.digest();
     result.events_received = summary.elements;
     result.events_rejected = summary.rejected;
-    static const std::string merge = internal::merge_sql(false);
-    static const std::string merge_forced = internal::merge_sql(true);
-    const auto counts = tx.exec_params1(options.force ? merge_forced : merge, run_id);
-    result.events_loaded = counts[0].as<std::uint64_t>();
+    const auto [kept, written] = write_rows(tx, options, !previous || !previous->digest);
+    result.events_loaded = kept;
     result.events_duplicate = summary.accepted - result.events_loaded;
-    result.rows_written = counts[1].as<std::uint64_t>();
+    result.rows_written = written;
     result.events_other_day = staging.other_day_events();
     if (summary.accepted > 0 && result.events_other_day * 2 > summary.accepted) {
       result.warning = std::to_string(result.events_other_day) + " of " +
@@ -295,6 +295,32 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options,
   committing = true;
   tx.commit();
   return result;
+}
+
+// Writes the staged winners into user_events: keys kept, rows inserted or changed. A day
+// that never had a payload loaded most likely holds only new keys: it is inserted plainly
+// (about half the cost of the merge), inside a savepoint so that a key found to exist after
+// all — a duplicate across days, or a concurrent day holding the same key — rolls back just
+// that attempt, and the merge runs instead.
+std::pair<std::uint64_t, std::uint64_t> DayLoader::Impl::write_rows(pqxx::work& tx,
+                                                                   const LoadOptions& options,
+                                                                   bool never_loaded) {
+  if (never_loaded) {
+    static const std::string insert_new = internal::insert_new_sql();
+    tx.exec("savepoint new_keys");
+    try {
+      const auto inserted = tx.exec_params(insert_new, run_id).affected_rows();
+      tx.exec("release savepoint new_keys");
+      return {inserted, inserted};
+    } catch (const pqxx::unique_violation&) {
+      tx.exec("rollback to savepoint new_keys");
+      spdlog::debug("some keys of the day exist already: merging instead");
+    }
+  }
+  static const std::string merge = internal::merge_sql(false);
+  static const std::string merge_forced = internal::merge_sql(true);
+  const auto counts = tx.exec_params1(options.force ? merge_forced : merge, run_id);
+  return {counts[0].as<std::uint64_t>(), counts[1].as<std::uint64_t>()};
 }
 
 // Like rsync's --max-delete: a mirror deleting more than the allowed share of the rows the

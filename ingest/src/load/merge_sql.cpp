@@ -59,6 +59,19 @@ std::string merge_sql(bool force) {
   return sql;
 }
 
+std::string insert_new_sql() {
+  // The same winners in the same key order as merge_sql(), but no speculative insertion:
+  // the unique index itself finds a key that exists already, and the statement fails.
+  return "insert into public.user_events (" + joined("") +
+         ", first_loaded_at, last_loaded_at, run_id)"
+         " select " + joined("") + ", now(), now(), $1 from ("
+         " select distinct on (device_id collate \"C\", event_time) " + joined("") +
+         " from " + kStageTable +
+         " where reason is null"
+         " order by device_id collate \"C\", event_time,"
+         " server_upload_time desc, event_date desc, position desc) as winners";
+}
+
 std::string mirror_delete_sql() {
   return std::string(
              "delete from public.user_events u where u.event_date = $1 and not exists ("

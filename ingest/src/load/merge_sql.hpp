@@ -11,6 +11,13 @@ namespace tributary::internal {
 /// number of distinct keys staged, and the number of rows inserted or changed.
 std::string merge_sql(bool force);
 
+/// The cheap form of merge_sql() for a day none of whose keys exist yet: the same winners,
+/// inserted in key order with a plain INSERT (no ON CONFLICT), which fails with a unique
+/// violation when a key exists after all (another day holds it, or a concurrent day just
+/// inserted it): the caller then rolls back to a savepoint and merges. Parameter $1 is the
+/// run id; the rows affected are both the keys kept and the rows written.
+std::string insert_new_sql();
+
 /// Deletes rows of the day ($1) whose key the staged payload no longer holds (`--mirror`).
 std::string mirror_delete_sql();
 
