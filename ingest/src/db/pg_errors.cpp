@@ -7,7 +7,6 @@
 
 #include <pqxx/except>
 
-#include "common/secret_scrub.hpp"
 #include "tributary/error.hpp"
 
 namespace tributary::internal {
@@ -61,21 +60,22 @@ bool mentions(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }
 
-// libpq's reason on one line: its lines (`...failed: Connection refused`, `\tIs the server
-// running ...`) joined by a space, libpq's `FATAL:  ` kept.
-std::string one_line_reason(std::string reason) {
+// libpq's reason on one line: its lines (one per host tried) joined by `; `, without the
+// indented advice it adds (`\tIs the server running on that host ...?`), which the hint
+// replaces.
+std::string one_line_reason(const std::string& reason) {
   std::string out;
-  bool space = false;
-  for (const char c : reason) {
-    if (c == '\n' || c == '\t' || c == '\r') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
+  std::size_t start = 0;
+  while (start < reason.size()) {
+    auto end = reason.find('\n', start);
+    if (end == std::string::npos) end = reason.size();
+    std::string line = reason.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    if (line.empty() || line.front() == '\t') continue;
+    if (!out.empty()) out += "; ";
+    out += line;
   }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
 
@@ -99,8 +99,9 @@ struct ConnectionHint {
 
 ConnectionHint connection_hint(const std::string& reason, const DatabaseSettings& s) {
   const bool url = !s.url.empty();
+  // With DATABASE_URL set, the POSTGRES_* parts are ignored: name the part of the URL.
   const auto either = [&](const char* part, const char* setting) {
-    return std::string(setting) + (url ? std::string(" (the ") + part + " in DATABASE_URL)" : "");
+    return url ? std::string("the ") + part + " in DATABASE_URL" : std::string(setting);
   };
   if (mentions(reason, "password authentication failed")) {
     return {true, "the password is wrong: check POSTGRES_PASSWORD" +
@@ -108,9 +109,10 @@ ConnectionHint connection_hint(const std::string& reason, const DatabaseSettings
                       ", or the line for this server in ~/.pgpass"};
   }
   if (mentions(reason, "no password supplied")) {
-    return {true, "the server wants a password and none was given: set POSTGRES_PASSWORD in "
-                  "the environment or .env, or add a line host:port:database:user:password "
-                  "for this server to ~/.pgpass (mode 0600)"};
+    return {true,
+            "the server wants a password and none was given: set POSTGRES_PASSWORD in "
+            "the environment or .env, or add a line host:port:database:user:password "
+            "for this server to ~/.pgpass (mode 0600)"};
   }
   if (mentions(reason, "database \"") && mentions(reason, "does not exist")) {
     return {true, "check " + either("database", "POSTGRES_DB") +
@@ -128,13 +130,15 @@ ConnectionHint connection_hint(const std::string& reason, const DatabaseSettings
                                       : ": ask the server's administrator")};
   }
   if (mentions(reason, "server does not support SSL")) {
-    return {true, "the server offers no SSL but sslmode requires it: use sslmode=prefer or "
-                  "disable in DATABASE_URL (or PGSSLMODE), or turn ssl on in the server"};
+    return {true,
+            "the server offers no SSL but sslmode requires it: use sslmode=prefer or "
+            "disable in DATABASE_URL (or PGSSLMODE), or turn ssl on in the server"};
   }
   if (mentions(reason, "SSL") || mentions(reason, "certificate")) {
-    return {true, "an SSL problem: check sslmode, sslrootcert (default ~/.postgresql/root.crt) "
-                  "and the other ssl* parameters in DATABASE_URL (or PGSSL* variables), and the "
-                  "server's certificate"};
+    return {true,
+            "an SSL problem: check sslmode, sslrootcert (default ~/.postgresql/root.crt) "
+            "and the other ssl* parameters in DATABASE_URL (or PGSSL* variables), and the "
+            "server's certificate"};
   }
   if (mentions(reason, "too many clients") || mentions(reason, "starting up") ||
       mentions(reason, "shutting down") || mentions(reason, "in recovery mode")) {
@@ -144,12 +148,13 @@ ConnectionHint connection_hint(const std::string& reason, const DatabaseSettings
     return {false, "the host name is unknown: check " + either("host", "POSTGRES_HOST")};
   }
   if (mentions(reason, "Connection refused")) {
-    return {false, "nothing listens there: check " + either("host and port", "POSTGRES_HOST/POSTGRES_PORT") +
+    return {false, "nothing listens there: check " +
+                       either("host and port", "POSTGRES_HOST/POSTGRES_PORT") +
                        ", or start the local cluster with `make db-up`"};
   }
   if (mentions(reason, "timeout expired")) {
-    return {false, "no answer within " + std::to_string(s.connect_timeout_seconds) +
-                       " s: check " + either("host and port", "POSTGRES_HOST/POSTGRES_PORT") +
+    return {false, "no answer within " + std::to_string(s.connect_timeout_seconds) + " s: check " +
+                       either("host and port", "POSTGRES_HOST/POSTGRES_PORT") +
                        " and any firewall in between"};
   }
   return {false, "check POSTGRES_HOST/POSTGRES_PORT or DATABASE_URL, or run `make db-up`"};
@@ -158,22 +163,30 @@ ConnectionHint connection_hint(const std::string& reason, const DatabaseSettings
 }  // namespace
 
 std::string explain_connection_failure(std::string reason, const DatabaseSettings& settings) {
-  reason = one_line_reason(std::move(reason));
-  reason = scrub_secret(std::move(reason), settings.password);
-  reason = scrub_secret(std::move(reason), password_in(settings.url));
+  reason = one_line_reason(reason);
   auto hint = connection_hint(reason, settings);
+  // libpq does not repeat the password; should it ever, it goes. The whole password only:
+  // scrub_secret's fragments would take `password` out of `password authentication failed`
+  // for a password holding that word.
+  for (const auto& password : {settings.password, password_in(settings.url)}) {
+    if (password.size() < 4) continue;
+    for (auto at = reason.find(password); at != std::string::npos; at = reason.find(password)) {
+      reason.replace(at, password.size(), "[redacted]");
+    }
+  }
   if (!settings.local_cluster_env.empty() && !hint.reached) {
     hint.text = "the local cluster of `make db-up` (settings in " + settings.local_cluster_env +
                 ") is not running: run `make db-up` in its checkout, or configure a database "
                 "(DATABASE_URL or POSTGRES_HOST ...)";
   } else if (!settings.configured) {
     const auto record = local_cluster_record_path();
-    hint.text = "no database is configured (DATABASE_URL, POSTGRES_HOST, POSTGRES_PORT, "
-                "POSTGRES_DB, POSTGRES_USER are unset) and no local cluster of `make db-up` was "
-                "found (no .local/postgres.env here" +
-                (record.empty() ? std::string() : ", no record in " + record) +
-                "): set DATABASE_URL or POSTGRES_HOST, or run `make db-up` in the checkout; " +
-                hint.text;
+    const std::string nothing =
+        "no database is configured (DATABASE_URL, POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB, "
+        "POSTGRES_USER are unset) and no local cluster of `make db-up` was found (no "
+        ".local/postgres.env here" +
+        (record.empty() ? std::string() : ", no record in " + record) +
+        "): set DATABASE_URL or POSTGRES_HOST, or run `make db-up` in the checkout";
+    hint.text = hint.reached ? nothing + "; " + hint.text : nothing;
   }
   return std::string(hint.reached ? "cannot connect to the database at "
                                   : "cannot reach the database at ") +

@@ -37,28 +37,44 @@ struct LibpqVariable {
   std::string_view setting;
 };
 constexpr std::array<LibpqVariable, 33> kLibpqVariables = {{
-    {"PGHOST", "POSTGRES_HOST"},     {"PGHOSTADDR", "POSTGRES_HOST"},
-    {"PGPORT", "POSTGRES_PORT"},     {"PGDATABASE", "POSTGRES_DB"},
-    {"PGUSER", "POSTGRES_USER"},     {"PGPASSWORD", "POSTGRES_PASSWORD"},
-    {"PGPASSFILE", ""},              {"PGSERVICE", ""},
-    {"PGSERVICEFILE", ""},           {"PGOPTIONS", ""},
-    {"PGAPPNAME", ""},               {"PGSSLMODE", ""},
-    {"PGREQUIRESSL", ""},            {"PGSSLCOMPRESSION", ""},
-    {"PGSSLCERT", ""},               {"PGSSLKEY", ""},
-    {"PGSSLROOTCERT", ""},           {"PGSSLCRL", ""},
-    {"PGSSLCRLDIR", ""},             {"PGSSLSNI", ""},
-    {"PGREQUIREPEER", ""},           {"PGSSLMINPROTOCOLVERSION", ""},
-    {"PGSSLMAXPROTOCOLVERSION", ""}, {"PGGSSENCMODE", ""},
-    {"PGKRBSRVNAME", ""},            {"PGGSSLIB", ""},
-    {"PGCONNECT_TIMEOUT", ""},       {"PGCLIENTENCODING", ""},
-    {"PGTARGETSESSIONATTRS", ""},    {"PGLOADBALANCEHOSTS", ""},
-    {"PGCHANNELBINDING", ""},        {"PGREQUIREAUTH", ""},
+    {"PGHOST", "POSTGRES_HOST"},
+    {"PGHOSTADDR", "POSTGRES_HOST"},
+    {"PGPORT", "POSTGRES_PORT"},
+    {"PGDATABASE", "POSTGRES_DB"},
+    {"PGUSER", "POSTGRES_USER"},
+    {"PGPASSWORD", "POSTGRES_PASSWORD"},
+    {"PGPASSFILE", ""},
+    {"PGSERVICE", ""},
+    {"PGSERVICEFILE", ""},
+    {"PGOPTIONS", ""},
+    {"PGAPPNAME", ""},
+    {"PGSSLMODE", ""},
+    {"PGREQUIRESSL", ""},
+    {"PGSSLCOMPRESSION", ""},
+    {"PGSSLCERT", ""},
+    {"PGSSLKEY", ""},
+    {"PGSSLROOTCERT", ""},
+    {"PGSSLCRL", ""},
+    {"PGSSLCRLDIR", ""},
+    {"PGSSLSNI", ""},
+    {"PGREQUIREPEER", ""},
+    {"PGSSLMINPROTOCOLVERSION", ""},
+    {"PGSSLMAXPROTOCOLVERSION", ""},
+    {"PGGSSENCMODE", ""},
+    {"PGKRBSRVNAME", ""},
+    {"PGGSSLIB", ""},
+    {"PGCONNECT_TIMEOUT", ""},
+    {"PGCLIENTENCODING", ""},
+    {"PGTARGETSESSIONATTRS", ""},
+    {"PGLOADBALANCEHOSTS", ""},
+    {"PGCHANNELBINDING", ""},
+    {"PGREQUIREAUTH", ""},
     {"PGTZ", ""},
 }};
 
 // A key with one of these prefixes (any letter case) is meant for tributary or libpq.
 constexpr std::array<std::string_view, 5> kOurPrefixes = {"API_", "DATABASE_", "POSTGRES_",
-                                                         "TRIBUTARY_", "PG"};
+                                                          "TRIBUTARY_", "PG"};
 
 template <typename Range>
 bool listed_in(const Range& names, std::string_view key) {
