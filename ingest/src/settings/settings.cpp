@@ -157,9 +157,12 @@ std::string find_local_cluster_env(const SettingsSources& sources) {
   return it->second;
 }
 
+// Whether a setting says which database to use. The password and the lock timeout do not
+// (`.env.example` sets TRIBUTARY_LOCK_TIMEOUT_MS: a copy of it must keep the local cluster).
 bool any_database_key(const RawSettings& raw) {
-  for (const auto& [key, value] : raw) {
-    if (key.rfind("database.", 0) == 0 && key != "database.password") return true;
+  for (const auto* key : {"database.url", "database.host", "database.port", "database.name",
+                          "database.user"}) {
+    if (raw.count(key) != 0) return true;
   }
   return false;
 }

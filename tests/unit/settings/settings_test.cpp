@@ -213,6 +213,15 @@ TEST_F(SettingsTest, TheLocalClusterIsFoundFromAnyDirectoryThroughTheUserRecord)
   EXPECT_FALSE(s.database.configured);
   EXPECT_EQ(s.database.local_cluster_env, (checkout / ".local/postgres.env").string());
 
+  // Settings that do not say which database (a copy of .env.example sets some) keep it.
+  ::setenv("TRIBUTARY_LOCK_TIMEOUT_MS", "30000", 1);
+  ::setenv("POSTGRES_PASSWORD", "mine", 1);
+  s = load_settings({});
+  EXPECT_EQ(s.database.port, 54777);
+  EXPECT_EQ(s.database.password, "mine");
+  ::unsetenv("TRIBUTARY_LOCK_TIMEOUT_MS");
+  ::unsetenv("POSTGRES_PASSWORD");
+
   // A checkout of the working directory comes first.
   fs::create_directories(".local");
   write(".local/postgres.env", "POSTGRES_PORT=54888\n");
