@@ -100,7 +100,8 @@ TEST(DeployScripts, DbUpSetsAPasswordHoldingQuotesBackslashesAndSpaces) {
 
   const int port = free_port();
   const auto up = run_process({"/bin/bash", (checkout / "scripts" / "db-up.sh").string()},
-                              {{"LOCAL_PG_PORT", std::to_string(port)}});
+                              {{"LOCAL_PG_PORT", std::to_string(port)},
+                               {"XDG_STATE_HOME", (checkout / "state").string()}});
   const auto as_owner = login(port, "tributary", "tributary", password);
   run_shell("runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D '" +
             (checkout / ".local" / "pg" / "data").string() +

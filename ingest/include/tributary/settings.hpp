@@ -24,6 +24,12 @@ struct DatabaseSettings {
   /// How long a day's load waits for a row lock another session holds before the day is
   /// rolled back and tried again (TRIBUTARY_LOCK_TIMEOUT_MS).
   int lock_timeout_ms = 30'000;
+  /// Whether any setting (flag, environment, `.env`, YAML) names the database; false when
+  /// the local cluster of `make db-up` or the defaults stand in.
+  bool configured = true;
+  /// The env file of the local cluster of `make db-up` these settings were read from when
+  /// none was configured; empty otherwise. For messages.
+  std::string local_cluster_env;
 
   /// A libpq connection string, password included: pass it to libpq, never print it.
   std::string connection_string() const;
@@ -58,6 +64,9 @@ struct Settings {
   /// empty: none.
   std::string metrics_file;
   std::string profile;          ///< the YAML profile in use, empty for none
+  /// What the caller should log (load_settings does not): keys of `.env` that look like
+  /// settings tributary does not read, each with the nearest known name.
+  std::vector<std::string> warnings;
 
   /// One message per bad or missing setting, each naming it as the user spells it.
   std::vector<std::string> validate(bool need_api, bool need_database) const;
@@ -72,7 +81,16 @@ struct SettingsSources {
   std::map<std::string, std::string> flags;     ///< canonical key (`api.url`, `parallel`) → value
   std::string dotenv_path = ".env";             ///< read when present; real env vars win
   std::string local_database_env = ".local/postgres.env";  ///< written by `make db-up`
+  /// Read when nothing configures a database and `local_database_env` does not exist: where
+  /// `make db-up` records the path of its env file, so the local cluster is found from any
+  /// directory. Unset: local_cluster_record_path(); empty: none.
+  std::optional<std::string> local_cluster_record;
 };
+
+/// Where `make db-up` records the path of its cluster's env file for this user:
+/// `$XDG_STATE_HOME/tributary/local-postgres.env`, else
+/// `~/.local/state/tributary/local-postgres.env`; empty when there is no home directory.
+std::string local_cluster_record_path();
 
 /// Builds the settings from every source. Throws ConfigError listing every malformed value
 /// (wrong type, unknown profile, unreadable config file) by name.

@@ -32,9 +32,10 @@ Settings load_command_settings(const GlobalOptions& global,
   if (!global.profile.empty()) sources.profile = global.profile;
   sources.flags = flags;
   auto settings = load_settings(sources);
+  set_log_format(settings.log_format);
+  for (const auto& warning : settings.warnings) spdlog::warn("{}", warning);  // before any error
   settings.require(need_api, need_database);
   spdlog::set_level(spdlog::level::from_str(settings.log_level));
-  set_log_format(settings.log_format);
   return settings;
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 
-// Small text helpers the subsystems share: trimming, case-insensitive prefixes, joining.
+// Small text helpers the subsystems share: trimming, case-insensitive prefixes, joining,
+// the edit distance behind "did you mean ...?".
 // Dates are tributary/day_range.hpp (parse_day, format_day).
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,6 +16,11 @@ std::string_view trim(std::string_view text);
 
 /// Whether `text` starts with `prefix`, ignoring ASCII case.
 bool starts_with_ci(std::string_view text, std::string_view prefix);
+
+/// The number of single-character insertions, deletions, substitutions and swaps of two
+/// neighbours that turn `a` into `b`, ignoring ASCII case (optimal string alignment):
+/// `API_TOKN` → `API_TOKEN` 1, `api_url` → `API_URL` 0.
+std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// The items of `parts`, each turned into text by `format`, with `separator` between them
 /// (`a, b, c`); empty for no parts.

@@ -9,10 +9,7 @@ std::unique_ptr<pqxx::connection> connect(const DatabaseSettings& settings) {
   try {
     return std::make_unique<pqxx::connection>(settings.connection_string());
   } catch (const pqxx::broken_connection& e) {
-    std::string reason = e.what();
-    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
-    throw DatabaseError("cannot reach the database at " + settings.describe() + ": " + reason +
-                        " (check POSTGRES_HOST/POSTGRES_PORT or DATABASE_URL, or run `make db-up`)");
+    throw DatabaseError(explain_connection_failure(e.what(), settings));
   }
 }
 

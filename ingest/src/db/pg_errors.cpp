@@ -1,6 +1,9 @@
 #include "db/pg_errors.hpp"
 
 #include <string_view>
+#include <utility>
+
+#include <libpq-fe.h>
 
 #include <pqxx/except>
 
@@ -53,7 +56,142 @@ bool one_of(const std::string& state, std::initializer_list<std::string_view> co
   return false;
 }
 
+bool mentions(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+// libpq's reason on one line: its lines (one per host tried) joined by `; `, without the
+// indented advice it adds (`\tIs the server running on that host ...?`), which the hint
+// replaces.
+std::string one_line_reason(const std::string& reason) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < reason.size()) {
+    auto end = reason.find('\n', start);
+    if (end == std::string::npos) end = reason.size();
+    std::string line = reason.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    if (line.empty() || line.front() == '\t') continue;
+    if (!out.empty()) out += "; ";
+    out += line;
+  }
+  return out;
+}
+
+// The password in a libpq connection string or URI, if it holds one.
+std::string password_in(const std::string& url) {
+  std::string password;
+  if (url.empty()) return password;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), nullptr);
+  if (options == nullptr) return password;
+  for (auto* o = options; o->keyword != nullptr; ++o) {
+    if (o->val != nullptr && std::string_view(o->keyword) == "password") password = o->val;
+  }
+  PQconninfoFree(options);
+  return password;
+}
+
+struct ConnectionHint {
+  bool reached = false;  // the server answered (the login failed), or no server was found
+  std::string text;
+};
+
+ConnectionHint connection_hint(const std::string& reason, const DatabaseSettings& s) {
+  const bool url = !s.url.empty();
+  // With DATABASE_URL set, the POSTGRES_* parts are ignored: name the part of the URL.
+  const auto either = [&](const char* part, const char* setting) {
+    return url ? std::string("the ") + part + " in DATABASE_URL" : std::string(setting);
+  };
+  if (mentions(reason, "password authentication failed")) {
+    return {true, "the password is wrong: check POSTGRES_PASSWORD" +
+                      std::string(url ? " (it replaces the password in DATABASE_URL)" : "") +
+                      ", or the line for this server in ~/.pgpass"};
+  }
+  if (mentions(reason, "no password supplied")) {
+    return {true,
+            "the server wants a password and none was given: set POSTGRES_PASSWORD in "
+            "the environment or .env, or add a line host:port:database:user:password "
+            "for this server to ~/.pgpass (mode 0600)"};
+  }
+  if (mentions(reason, "database \"") && mentions(reason, "does not exist")) {
+    return {true, "check " + either("database", "POSTGRES_DB") +
+                      ", or create it (createdb -O <user> <name>)"};
+  }
+  if (mentions(reason, "role \"") && mentions(reason, "does not exist")) {
+    return {true, "check " + either("user", "POSTGRES_USER") +
+                      ", or create the role (CREATE ROLE <name> LOGIN PASSWORD ...)"};
+  }
+  if (mentions(reason, "no pg_hba.conf entry")) {
+    return {true, "the server's pg_hba.conf lets no such login in from this host" +
+                      std::string(mentions(reason, "no encryption")
+                                      ? " without SSL: try sslmode=require in DATABASE_URL (or "
+                                        "PGSSLMODE=require), or ask the server's administrator"
+                                      : ": ask the server's administrator")};
+  }
+  if (mentions(reason, "server does not support SSL")) {
+    return {true,
+            "the server offers no SSL but sslmode requires it: use sslmode=prefer or "
+            "disable in DATABASE_URL (or PGSSLMODE), or turn ssl on in the server"};
+  }
+  if (mentions(reason, "SSL") || mentions(reason, "certificate")) {
+    return {true,
+            "an SSL problem: check sslmode, sslrootcert (default ~/.postgresql/root.crt) "
+            "and the other ssl* parameters in DATABASE_URL (or PGSSL* variables), and the "
+            "server's certificate"};
+  }
+  if (mentions(reason, "too many clients") || mentions(reason, "starting up") ||
+      mentions(reason, "shutting down") || mentions(reason, "in recovery mode")) {
+    return {true, "the server is busy or restarting: try again shortly"};
+  }
+  if (mentions(reason, "could not translate host name")) {
+    return {false, "the host name is unknown: check " + either("host", "POSTGRES_HOST")};
+  }
+  if (mentions(reason, "Connection refused")) {
+    return {false, "nothing listens there: check " +
+                       either("host and port", "POSTGRES_HOST/POSTGRES_PORT") +
+                       ", or start the local cluster with `make db-up`"};
+  }
+  if (mentions(reason, "timeout expired")) {
+    return {false, "no answer within " + std::to_string(s.connect_timeout_seconds) + " s: check " +
+                       either("host and port", "POSTGRES_HOST/POSTGRES_PORT") +
+                       " and any firewall in between"};
+  }
+  return {false, "check POSTGRES_HOST/POSTGRES_PORT or DATABASE_URL, or run `make db-up`"};
+}
+
 }  // namespace
+
+std::string explain_connection_failure(std::string reason, const DatabaseSettings& settings) {
+  reason = one_line_reason(reason);
+  auto hint = connection_hint(reason, settings);
+  // libpq does not repeat the password; should it ever, it goes. The whole password only:
+  // scrub_secret's fragments would take `password` out of `password authentication failed`
+  // for a password holding that word.
+  for (const auto& password : {settings.password, password_in(settings.url)}) {
+    if (password.size() < 4) continue;
+    for (auto at = reason.find(password); at != std::string::npos; at = reason.find(password)) {
+      reason.replace(at, password.size(), "[redacted]");
+    }
+  }
+  if (!settings.local_cluster_env.empty() && !hint.reached) {
+    hint.text = "the local cluster of `make db-up` (settings in " + settings.local_cluster_env +
+                ") is not running: run `make db-up` in its checkout, or configure a database "
+                "(DATABASE_URL or POSTGRES_HOST ...)";
+  } else if (!settings.configured) {
+    const auto record = local_cluster_record_path();
+    const std::string nothing =
+        "no database is configured (DATABASE_URL, POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB, "
+        "POSTGRES_USER are unset) and no local cluster of `make db-up` was found (no "
+        ".local/postgres.env here" +
+        (record.empty() ? std::string() : ", no record in " + record) +
+        "): set DATABASE_URL or POSTGRES_HOST, or run `make db-up` in the checkout";
+    hint.text = hint.reached ? nothing + "; " + hint.text : nothing;
+  }
+  return std::string(hint.reached ? "cannot connect to the database at "
+                                  : "cannot reach the database at ") +
+         settings.describe() + ": " + reason + " (" + hint.text + ")";
+}
 
 std::string sqlstate_of(const std::exception& e) {
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e); sql && !sql->sqlstate().empty()) {

@@ -8,6 +8,8 @@
 #include <exception>
 #include <string>
 
+#include "tributary/settings.hpp"
+
 namespace tributary::internal {
 
 /// What a caller can do about a failed database operation.
@@ -43,5 +45,11 @@ std::string sqlstate_suffix(const std::string& sqlstate);
 /// `message [SQLSTATE x]`, the message being the first line of a server error without its
 /// `ERROR:` prefix.
 std::string explain_pg_error(const std::exception& e);
+
+/// The message for a connection to `settings` that failed with libpq's `reason`, on one
+/// line: where (never the password), why, and a hint for that cause — a wrong or missing
+/// password, nothing listening, an unknown host, database or role, pg_hba.conf, SSL — or,
+/// when no database is configured, where tributary looked for one.
+std::string explain_connection_failure(std::string reason, const DatabaseSettings& settings);
 
 }  // namespace tributary::internal

@@ -1,6 +1,9 @@
 #include "tributary/settings.hpp"
 
 #include <libpq-fe.h>
+#include <arpa/inet.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <cstdlib>
@@ -11,6 +14,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "api/redact_url.hpp"
 #include "settings/dotenv.hpp"
 #include "settings/environment_names.hpp"
 #include "common/text.hpp"
@@ -20,11 +24,13 @@
 
 namespace tributary {
 
+using internal::dotenv_key_warnings;
 using internal::read_dotenv;
 using internal::setting_environment_names;
 
 namespace {
 
+using internal::edit_distance;
 using internal::trim;
 
 // A raw setting value and where it came from, so a bad value is reported by the name the
@@ -37,6 +43,26 @@ using RawSettings = std::map<std::string, RawValue>;
 
 const std::set<std::string> kSecretKeys = {"api.token", "database.password"};
 
+// ` (did you mean api.token?)` for an unknown YAML key near a known one (a typo, or a key
+// at the wrong level: `max_attempts` for `api.max_attempts`); empty when none is near.
+std::string nearest_yaml_key_hint(const std::string& dotted) {
+  const auto last_part = [](const std::string& key) { return key.substr(key.rfind('.') + 1); };
+  std::string best;
+  std::size_t best_distance = std::string::npos;
+  for (const auto& [key, env_name] : setting_environment_names()) {
+    const auto distance = edit_distance(dotted, key);
+    if (distance < best_distance) {
+      best = key;
+      best_distance = distance;
+    }
+  }
+  if (best_distance <= 2) return " (did you mean " + best + "?)";
+  for (const auto& [key, env_name] : setting_environment_names()) {
+    if (last_part(key) == last_part(dotted)) return " (did you mean " + key + "?)";
+  }
+  return {};
+}
+
 void flatten_yaml(const YAML::Node& node, const std::string& prefix, const std::string& file,
                   RawSettings& out, std::vector<std::string>& errors) {
   for (const auto& entry : node) {
@@ -48,7 +74,7 @@ void flatten_yaml(const YAML::Node& node, const std::string& prefix, const std::
     }
     const auto& known = setting_environment_names();
     if (known.find(dotted) == known.end()) {
-      errors.push_back(file + ": unknown setting '" + dotted + "'");
+      errors.push_back(file + ": unknown setting '" + dotted + "'" + nearest_yaml_key_hint(dotted));
       continue;
     }
     if (kSecretKeys.count(dotted) != 0) {
@@ -113,9 +139,30 @@ void read_environment(const std::map<std::string, std::string>& dotenv, RawSetti
   }
 }
 
+// The env file of the local cluster of `make db-up`: the checkout's (relative to the working
+// directory), else the one db-up recorded for this user; empty when neither exists.
+std::string find_local_cluster_env(const SettingsSources& sources) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(sources.local_database_env, ec)) {
+    return sources.local_database_env;
+  }
+  const auto record = sources.local_cluster_record.value_or(local_cluster_record_path());
+  if (record.empty() || !std::filesystem::is_regular_file(record, ec)) return {};
+  const auto recorded = read_dotenv(record);
+  const auto it = recorded.find("LOCAL_PG_ENV");
+  if (it == recorded.end() || it->second.empty() ||
+      !std::filesystem::is_regular_file(it->second, ec)) {
+    return {};  // the checkout moved or is gone: as if db-up had never run
+  }
+  return it->second;
+}
+
+// Whether a setting says which database to use. The password and the lock timeout do not
+// (`.env.example` sets TRIBUTARY_LOCK_TIMEOUT_MS: a copy of it must keep the local cluster).
 bool any_database_key(const RawSettings& raw) {
-  for (const auto& [key, value] : raw) {
-    if (key.rfind("database.", 0) == 0 && key != "database.password") return true;
+  for (const auto* key : {"database.url", "database.host", "database.port", "database.name",
+                          "database.user"}) {
+    if (raw.count(key) != 0) return true;
   }
   return false;
 }
@@ -193,6 +240,29 @@ std::vector<std::string_view> split_ports(std::string_view text) {
   }
 }
 
+// Whether the host of `url` is this machine (localhost, 127.0.0.0/8, [::1]): an API there
+// (the demo API, a stub) may go without a token. Text after the authority is ignored.
+bool api_url_is_loopback(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  auto authority = url.substr(scheme_end + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  std::string host;
+  if (!authority.empty() && authority.front() == '[') {
+    host = std::string(authority.substr(1, authority.find(']') - 1));
+  } else {
+    host = std::string(authority.substr(0, authority.find(':')));
+  }
+  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!host.empty() && host.back() == '.') host.pop_back();  // `localhost.`
+  if (host == "localhost" || host == "::1") return true;
+  in_addr address{};
+  return host.rfind("127.", 0) == 0 && ::inet_pton(AF_INET, host.c_str(), &address) == 1;
+}
+
 // Every problem found, one per line, in one error.
 [[noreturn]] void throw_invalid(const std::vector<std::string>& errors) {
   std::string message = "invalid settings:";
@@ -242,32 +312,18 @@ const std::map<std::string, std::string>& internal::setting_environment_names() 
   return names;
 }
 
-std::map<std::string, std::string> internal::read_dotenv(const std::string& path) {
-  std::map<std::string, std::string> values;
-  std::ifstream in(path);
-  if (!in) return values;
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    auto text = trim(line);
-    if (text.empty() || text[0] == '#') continue;
-    if (text.rfind("export ", 0) == 0) text = trim(text.substr(7));
-    const auto eq = text.find('=');
-    if (eq == std::string_view::npos || eq == 0) {
-      throw ConfigError(path + ":" + std::to_string(number) + ": expected KEY=VALUE");
-    }
-    const auto key = trim(text.substr(0, eq));
-    auto value = trim(text.substr(eq + 1));
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-        value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
-    } else if (const auto hash = value.find(" #"); hash != std::string_view::npos) {
-      value = trim(value.substr(0, hash));
-    }
-    values[std::string(key)] = std::string(value);
+std::string local_cluster_record_path() {
+  std::filesystem::path state;
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && xdg[0] == '/') {
+    state = xdg;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') {
+    state = std::filesystem::path(home) / ".local" / "state";
+  } else if (const passwd* user = ::getpwuid(::getuid()); user != nullptr && user->pw_dir) {
+    state = std::filesystem::path(user->pw_dir) / ".local" / "state";
+  } else {
+    return {};
   }
-  return values;
+  return (state / "tributary" / "local-postgres.env").string();
 }
 
 Settings load_settings(const SettingsSources& sources) {
@@ -285,13 +341,19 @@ Settings load_settings(const SettingsSources& sources) {
   for (const auto& [key, value] : sources.flags) {
     raw[key] = RawValue{value, "--" + key.substr(key.rfind('.') + 1)};
   }
-  if (!any_database_key(raw)) {
-    // No database configured: use the local cluster that `make db-up` started.
+  std::string local_cluster_env;
+  const bool database_configured = any_database_key(raw);
+  if (!database_configured) {
+    // No database configured: use the local cluster that `make db-up` started, found in
+    // the checkout (the working directory) or through the record db-up left for this user.
+    local_cluster_env = find_local_cluster_env(sources);
     RawSettings local;
-    for (const auto& [name, value] : read_dotenv(sources.local_database_env)) {
-      for (const auto& [key, env_name] : setting_environment_names()) {
-        if (env_name == name && key.rfind("database.", 0) == 0 && raw.count(key) == 0) {
-          local[key] = RawValue{value, name + " (" + sources.local_database_env + ")"};
+    if (!local_cluster_env.empty()) {
+      for (const auto& [name, value] : read_dotenv(local_cluster_env)) {
+        for (const auto& [key, env_name] : setting_environment_names()) {
+          if (env_name == name && key.rfind("database.", 0) == 0 && raw.count(key) == 0) {
+            local[key] = RawValue{value, name + " (" + local_cluster_env + ")"};
+          }
         }
       }
     }
@@ -300,6 +362,9 @@ Settings load_settings(const SettingsSources& sources) {
 
   Settings s;
   s.profile = profile;
+  s.warnings = dotenv_key_warnings(dotenv, sources.dotenv_path);
+  s.database.configured = database_configured;
+  s.database.local_cluster_env = local_cluster_env;
   take_string(raw, "api.url", s.api.url);
   if (const auto it = raw.find("api.token"); it != raw.end()) s.api.token = it->second.text;
   take_int(raw, "api.max_attempts", 1, 100, s.api.max_attempts, errors);
@@ -360,6 +425,12 @@ std::vector<std::string> Settings::validate(bool need_api, bool need_database) c
     }
     for (const auto& e : api.validate()) {
       if (!api.url.empty() || e.find("API_URL") == std::string::npos) errors.push_back(e);
+    }
+    // A real API needs a token: say so now, not after a first request came back 401.
+    if (!api.url.empty() && api.token.empty() && !api_url_is_loopback(api.url)) {
+      errors.push_back("API_TOKEN is not set; the API at " + internal::redact_url(api.url) +
+                       " needs one: set API_TOKEN in the environment or .env (only an API on "
+                       "this machine, such as `tributary demo-api`, may go without)");
     }
   }
   if (need_database) {

@@ -21,6 +21,18 @@ TEST(Trim, LeavesNothingOfBlankText) {
   EXPECT_EQ(trim(" \t\r\n"), "");
 }
 
+TEST(EditDistance, CountsEditsAndSwapsIgnoringCase) {
+  EXPECT_EQ(edit_distance("API_TOKN", "API_TOKEN"), 1u);    // a deletion
+  EXPECT_EQ(edit_distance("DATBASE_URL", "DATABASE_URL"), 1u);
+  EXPECT_EQ(edit_distance("API_TOEKN", "API_TOKEN"), 1u);   // two neighbours swapped
+  EXPECT_EQ(edit_distance("api_url", "API_URL"), 0u);       // case does not count
+  EXPECT_EQ(edit_distance("api.tokn", "api.token"), 1u);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(edit_distance("", "abc"), 3u);
+  EXPECT_EQ(edit_distance("abc", ""), 3u);
+  EXPECT_EQ(edit_distance("", ""), 0u);
+}
+
 TEST(StartsWithCi, IgnoresAsciiCase) {
   EXPECT_TRUE(starts_with_ci("HTTPS://api", "https://"));
   EXPECT_TRUE(starts_with_ci("Date", "date"));

@@ -35,10 +35,14 @@ class SettingsTest : public ::testing::Test {
       ::unsetenv(env.c_str());
     }
     ::unsetenv("TRIBUTARY_PROFILE");
+    // The per-user record of `make db-up` of this machine must not leak in either.
+    if (const char* v = std::getenv("XDG_STATE_HOME")) saved_["XDG_STATE_HOME"] = v;
+    ::setenv("XDG_STATE_HOME", (dir_ / "state").c_str(), 1);
   }
   void TearDown() override {
     fs::current_path(old_cwd_);
     fs::remove_all(dir_);
+    ::unsetenv("XDG_STATE_HOME");
     for (const auto& [key, env] : internal::setting_environment_names()) ::unsetenv(env.c_str());
     for (const auto& [env, value] : saved_) ::setenv(env.c_str(), value.c_str(), 1);
   }
@@ -100,6 +104,153 @@ TEST_F(SettingsTest, EnvironmentNamesMapCanonicalKeysToTheirVariables) {
   EXPECT_EQ(names.at("api.url"), "API_URL");
   EXPECT_EQ(names.at("database.password"), "POSTGRES_PASSWORD");
   EXPECT_EQ(names.at("parallel"), "TRIBUTARY_PARALLEL");
+}
+
+TEST_F(SettingsTest, DotenvKeysThatLookLikeSettingsWarnWithTheNearestName) {
+  ::unsetenv("PGPASSWORD");
+  write(".env",
+        "API_TOKN=t0ken\napi_url=http://127.0.0.1:1/events\nDATABSE_URL=\n"
+        "TRIBUTARY_PARALEL=2\nTRIBUTARY_COLOUR=blue\nPGPASSWORD=pw\n"
+        // Not ours, or ours but read elsewhere: no warning.
+        "COMPOSE_PROJECT_NAME=tributary\nANALYST_PASSWORD=a\nLOCAL_PG_PORT=54330\n"
+        "DEMO_EVENTS_PER_DAY=10\nPOSTGRES_INITDB_ARGS=--data-checksums\nPGADMIN_DEFAULT_EMAIL=a@b\n"
+        "TRIBUTARY_PROFILE=\nAPI_TOKEN=\nPOSTGRES_PORT=5433\n");
+  const auto s = load_settings({});
+  EXPECT_THAT(s.warnings,
+              ::testing::UnorderedElementsAre(
+                  ".env: unknown key 'API_TOKN' (did you mean API_TOKEN?)",
+                  ".env: unknown key 'api_url' (did you mean API_URL?)",
+                  ".env: unknown key 'DATABSE_URL' (did you mean DATABASE_URL?)",
+                  ".env: unknown key 'TRIBUTARY_PARALEL' (did you mean TRIBUTARY_PARALLEL?)",
+                  ".env: unknown key 'TRIBUTARY_COLOUR' (no setting of tributary has this name)",
+                  ".env: PGPASSWORD is not read from .env (libpq takes it from the real "
+                  "environment only); did you mean POSTGRES_PASSWORD?"));
+  for (const auto& warning : s.warnings) {
+    EXPECT_THAT(warning, ::testing::Not(HasSubstr("t0ken")));
+  }
+  EXPECT_TRUE(s.api.url.empty()) << "a lower-case key is not API_URL";
+  EXPECT_EQ(s.database.port, 5433) << "the known keys still apply";
+}
+
+TEST_F(SettingsTest, DotenvVariablesOfTheRealEnvironmentWarnOnlyWhenNotExported) {
+  write(".env", "TRIBUTARY_PROFILE=prod\nPGSSLMODE=require\n");
+  EXPECT_THAT(load_settings({}).warnings,
+              ::testing::ElementsAre(
+                  ".env: PGSSLMODE is not read from .env (libpq takes it from the real "
+                  "environment only); export it, or set it in DATABASE_URL",
+                  ".env: TRIBUTARY_PROFILE is not read from .env (only from the real "
+                  "environment): export it instead"));
+  // `make deploy` exports .env first: then both reach whoever reads them.
+  ::setenv("PGSSLMODE", "require", 1);
+  ::setenv("TRIBUTARY_PROFILE", "prod", 1);
+  write("tributary.yaml", "profiles:\n  prod:\n    parallel: 2\n");
+  EXPECT_TRUE(load_settings({}).warnings.empty());
+  ::unsetenv("PGSSLMODE");
+}
+
+TEST_F(SettingsTest, AnUnknownYamlKeyNamesTheNearestKnownKey) {
+  write("tributary.yaml", "api:\n  tokn: x\nmax_attempts: 3\ndatabase:\n  colour: blue\n");
+  try {
+    load_settings({});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_THAT(what, HasSubstr("unknown setting 'api.tokn' (did you mean api.token?)"));
+    EXPECT_THAT(what,
+                HasSubstr("unknown setting 'max_attempts' (did you mean api.max_attempts?)"));
+    EXPECT_THAT(what, ::testing::EndsWith("unknown setting 'database.colour'"));  // no guess
+  }
+}
+
+TEST_F(SettingsTest, ARealApiWithoutTokenIsAConfigurationErrorALoopbackOneIsNot) {
+  const auto token_errors = [](const std::string& url, const std::string& token) {
+    ::setenv("API_URL", url.c_str(), 1);
+    if (token.empty()) {
+      ::unsetenv("API_TOKEN");
+    } else {
+      ::setenv("API_TOKEN", token.c_str(), 1);
+    }
+    std::vector<std::string> found;
+    for (const auto& e : load_settings({}).validate(true, false)) {
+      if (e.find("API_TOKEN") != std::string::npos) found.push_back(e);
+    }
+    return found;
+  };
+  EXPECT_THAT(token_errors("https://user:pw@api.example.com/v1/events?key=k", ""),
+              ::testing::ElementsAre(
+                  "API_TOKEN is not set; the API at https://api.example.com/v1/events needs "
+                  "one: set API_TOKEN in the environment or .env (only an API on this machine, "
+                  "such as `tributary demo-api`, may go without)"));
+  EXPECT_EQ(token_errors("http://10.0.0.7:8085/events", "").size(), 1u);
+  EXPECT_EQ(token_errors("http://127.example.com/events", "").size(), 1u);
+  EXPECT_TRUE(token_errors("https://api.example.com/events", "s3cret").empty());
+  for (const auto* loopback : {"http://127.0.0.1:8085/events", "http://localhost:1/e",
+                               "http://LOCALHOST/e", "http://[::1]:8085/events",
+                               "http://127.1.2.3/e"}) {
+    EXPECT_TRUE(token_errors(loopback, "").empty()) << loopback;
+  }
+  // Only commands that fetch need it.
+  ::setenv("API_URL", "https://api.example.com/events", 1);
+  ::unsetenv("API_TOKEN");
+  EXPECT_TRUE(load_settings({}).validate(false, true).empty());
+}
+
+TEST_F(SettingsTest, TheLocalClusterIsFoundFromAnyDirectoryThroughTheUserRecord) {
+  EXPECT_EQ(local_cluster_record_path(), (dir_ / "state/tributary/local-postgres.env").string());
+  const auto checkout = dir_ / "checkout";
+  fs::create_directories(checkout / ".local");
+  std::ofstream(checkout / ".local/postgres.env")
+      << "POSTGRES_HOST=127.0.0.1\nPOSTGRES_PORT=54777\nPOSTGRES_PASSWORD=local-secret\n";
+  fs::create_directories(dir_ / "state/tributary");
+  std::ofstream(dir_ / "state/tributary/local-postgres.env")
+      << "# Written by db-up.sh\nLOCAL_PG_ENV=" << (checkout / ".local/postgres.env").string()
+      << "\n";
+  fs::create_directories("elsewhere");
+  fs::current_path("elsewhere");
+  auto s = load_settings({});
+  EXPECT_EQ(s.database.port, 54777);
+  EXPECT_EQ(s.database.password, "local-secret");
+  EXPECT_FALSE(s.database.configured);
+  EXPECT_EQ(s.database.local_cluster_env, (checkout / ".local/postgres.env").string());
+
+  // Settings that do not say which database (a copy of .env.example sets some) keep it.
+  ::setenv("TRIBUTARY_LOCK_TIMEOUT_MS", "30000", 1);
+  ::setenv("POSTGRES_PASSWORD", "mine", 1);
+  s = load_settings({});
+  EXPECT_EQ(s.database.port, 54777);
+  EXPECT_EQ(s.database.password, "mine");
+  ::unsetenv("TRIBUTARY_LOCK_TIMEOUT_MS");
+  ::unsetenv("POSTGRES_PASSWORD");
+
+  // A checkout of the working directory comes first.
+  fs::create_directories(".local");
+  write(".local/postgres.env", "POSTGRES_PORT=54888\n");
+  EXPECT_EQ(load_settings({}).database.port, 54888);
+  fs::remove_all(".local");
+
+  // A configured database ignores both.
+  ::setenv("POSTGRES_PORT", "6000", 1);
+  s = load_settings({});
+  EXPECT_EQ(s.database.port, 6000);
+  EXPECT_TRUE(s.database.configured);
+  EXPECT_TRUE(s.database.local_cluster_env.empty());
+  EXPECT_TRUE(s.database.password.empty());
+  ::unsetenv("POSTGRES_PORT");
+
+  // A record whose checkout is gone counts as none: the defaults.
+  fs::remove_all(checkout);
+  s = load_settings({});
+  EXPECT_EQ(s.database.port, 5432);
+  EXPECT_FALSE(s.database.configured);
+  EXPECT_TRUE(s.database.local_cluster_env.empty());
+
+  // Without XDG_STATE_HOME, under the home directory.
+  ::unsetenv("XDG_STATE_HOME");
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && home[0] == '/') {
+    EXPECT_EQ(local_cluster_record_path(),
+              (fs::path(home) / ".local/state/tributary/local-postgres.env").string());
+  }
 }
 
 TEST_F(SettingsTest, ProfileOverlaysTheBase) {
