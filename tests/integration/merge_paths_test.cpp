@@ -3,6 +3,7 @@
 // the winner rule and load-order independence hold.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -146,6 +147,41 @@ TEST(MergePaths, NewDaysSharingKeysLoadedConcurrentlyGiveTheSequentialTable) {
             "0")
       << "every shared key holds the last day's row";
   EXPECT_EQ(user_events_checksum(one), user_events_checksum(eight));
+}
+
+// A day loaded before is spooled and parsed only when its digest changed; a spooled body
+// that is not JSON is still a transient failure of the request, retried.
+TEST(MergePaths, ASpooledBodyThatChangedIsLoadedAndOneThatIsNotJsonIsRetried) {
+  DayBodies bodies;
+  const std::string first = "[" + keyed_event("2024-01-20", "dev-a", 1000, 10, "/one") + "]";
+  bodies.set("2024-01-20", first);
+  std::atomic<int> broken{0};
+  testkit::TestHttpServer server([&](const httplib::Request& req, httplib::Response& res, int i) {
+    if (broken > 0) {
+      --broken;
+      res.set_content("[" + keyed_event("2024-01-20", "dev-a", 1000, 10, "/cut"), testkit::kJsonType);
+      return;
+    }
+    bodies.handler()(req, res, i);
+  });
+  const auto db = fresh_database();
+  const auto day = parse_day("2024-01-20");
+  ASSERT_TRUE(request_day(fast_api_settings(db, server.url()), day).ok());
+
+  const auto same = request_day(fast_api_settings(db, server.url()), day);
+  EXPECT_EQ(same.days.at(0).status, DayStatus::Unchanged) << "same digest, no ETag";
+
+  bodies.set("2024-01-20", "[" + keyed_event("2024-01-20", "dev-a", 1000, 20, "/two") + "," +
+                               keyed_event("2024-01-20", "dev-b", 2000, 10) + "]");
+  broken = 1;
+  const auto changed = request_day(fast_api_settings(db, server.url()), day);
+  ASSERT_TRUE(changed.ok()) << changed.days.at(0).error;
+  EXPECT_EQ(changed.days.at(0).status, DayStatus::Loaded);
+  EXPECT_EQ(changed.days.at(0).attempts, 2) << "the cut body was retried";
+  EXPECT_EQ(changed.days.at(0).events_loaded, 2u);
+  EXPECT_EQ(changed.days.at(0).rows_written, 2u);
+  EXPECT_EQ(row_of(db, "dev-a", 1000), "20 2024-01-20 /two");
+  EXPECT_EQ(query_value(db, "select count(*) from public.user_events"), "2");
 }
 
 }  // namespace

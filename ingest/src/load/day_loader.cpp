@@ -215,7 +215,13 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options,
   // before it was complete.
   const bool complete = is_complete(day, now(), settings.api.availability_lag);
 
-  internal::StagingConsumer staging(tx, day);
+  // The payload loaded before, when a body with the same digest would be unchanged: the
+  // body is then spooled and parsed only if it differs.
+  std::optional<std::string> unchanged_digest;
+  if (may_skip && previous && previous->digest && previous->status != "empty") {
+    unchanged_digest = previous->digest;
+  }
+  internal::StagingConsumer staging(tx, day, unchanged_digest);
   attempts_made = 0;
   const DayFetch fetch = client.fetch_day(day, staging, etag, canceller.token());
   result.attempts = attempts_made = fetch.attempts;

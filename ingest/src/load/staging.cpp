@@ -1,8 +1,13 @@
 #include "load/staging.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
 #include "common/text.hpp"
+#include "tributary/error.hpp"
 #include "tributary/models/copy_row.hpp"
 
 namespace tributary::internal {
@@ -31,14 +36,37 @@ std::string stage_table_ddl() {
          " add column if not exists raw_json text";
 }
 
-StagingConsumer::StagingConsumer(pqxx::transaction_base& tx, date::sys_days day)
-    : tx_(tx), day_(day) {
+StagingConsumer::StagingConsumer(pqxx::transaction_base& tx, date::sys_days day,
+                                 std::optional<std::string> unchanged_digest)
+    : tx_(tx), day_(day), unchanged_digest_(std::move(unchanged_digest)) {
   buffer_.reserve(kBatchBytes + (64 << 10));
 }
 
-StagingConsumer::~StagingConsumer() = default;
+StagingConsumer::~StagingConsumer() {
+  if (spool_ != nullptr) std::fclose(spool_);
+}
 
 void StagingConsumer::begin_attempt() {
+  close_stream();
+  digest_.reset();
+  summary_ = {};
+  other_day_ = 0;
+  unchanged_ = false;
+  if (!unchanged_digest_) {
+    start_staging();
+    return;
+  }
+  // tmpfile(): created in TMPDIR and already unlinked, so nothing is left behind whatever
+  // happens to the process.
+  if (spool_ == nullptr) spool_ = std::tmpfile();
+  if (spool_ == nullptr || ::ftruncate(::fileno(spool_), 0) != 0) {
+    throw Error("cannot create a temporary file for the day's body (is TMPDIR writable?): " +
+                std::string(std::strerror(errno)));
+  }
+  std::rewind(spool_);
+}
+
+void StagingConsumer::start_staging() {
   close_stream();
   tx_.exec(std::string("truncate ") + kStageTable);
   // libpqxx 6.4's stream_to keeps its raw-line writer private and escapes every field
@@ -49,7 +77,6 @@ void StagingConsumer::begin_attempt() {
   stream_ = std::make_unique<pqxx::tablewriter>(tx_, kStageTable);
 #pragma GCC diagnostic pop
   parser_ = std::make_unique<models::PayloadParser>(static_cast<models::EventSink&>(*this));
-  digest_.reset();
   summary_ = {};
   other_day_ = 0;
   buffer_.clear();
@@ -57,13 +84,49 @@ void StagingConsumer::begin_attempt() {
 
 void StagingConsumer::consume(std::string_view bytes) {
   digest_.update(bytes);
+  if (spool_ != nullptr && unchanged_digest_) {
+    if (std::fwrite(bytes.data(), 1, bytes.size(), spool_) != bytes.size()) {
+      throw Error("cannot write the day's body to its temporary file (is TMPDIR full?): " +
+                  std::string(std::strerror(errno)));
+    }
+    return;
+  }
   parser_->feed(bytes);
   if (buffer_.size() >= kBatchBytes) flush();
 }
 
 void StagingConsumer::finish() {
+  if (unchanged_digest_) {
+    if (digest_.hex() == *unchanged_digest_) {
+      unchanged_ = true;
+      return;
+    }
+    parse_spool();
+  }
   summary_ = parser_->finish();
   close_stream();
+}
+
+void StagingConsumer::parse_spool() {
+  start_staging();
+  if (std::fflush(spool_) != 0) {
+    throw Error("cannot write the day's body to its temporary file (is TMPDIR full?): " +
+                std::string(std::strerror(errno)));
+  }
+  std::rewind(spool_);
+  std::string chunk(kBatchBytes, '\0');
+  for (;;) {
+    const std::size_t n = std::fread(chunk.data(), 1, chunk.size(), spool_);
+    if (n > 0) {
+      parser_->feed(std::string_view(chunk.data(), n));
+      if (buffer_.size() >= kBatchBytes) flush();
+    }
+    if (n < chunk.size()) break;
+  }
+  if (std::ferror(spool_) != 0) {
+    throw Error("cannot read the day's body back from its temporary file: " +
+                std::string(std::strerror(errno)));
+  }
 }
 
 void StagingConsumer::on_event(models::UserEvent&& event, std::size_t position) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,10 +26,17 @@ std::string stage_table_ddl();
 /// Streams a day's body into the staging table as it arrives: bytes → PayloadParser →
 /// COPY rows (events and rejections alike) in large batches; digest of the bytes on the way.
 /// A retried request truncates the table and starts over, so nothing counts twice.
+///
+/// Given the digest of the payload loaded before (`unchanged_digest`), the body is instead
+/// spooled to an unlinked temporary file while its digest is computed, and parsed from there
+/// in finish() only when the digest differs: an unchanged day costs its download, not a
+/// parse and a COPY. Parsing in finish() keeps a body that is not JSON a transient failure of
+/// the request (the client retries it), exactly as when streaming.
 class StagingConsumer final : public DayConsumer, private models::EventSink {
  public:
   /// `day` is the day requested, to count the events dated otherwise.
-  StagingConsumer(pqxx::transaction_base& tx, date::sys_days day);
+  StagingConsumer(pqxx::transaction_base& tx, date::sys_days day,
+                  std::optional<std::string> unchanged_digest = std::nullopt);
   ~StagingConsumer() override;
 
   void begin_attempt() override;
@@ -41,8 +49,13 @@ class StagingConsumer final : public DayConsumer, private models::EventSink {
   std::string digest() const { return digest_.hex(); }
   /// Valid events of the last payload whose event_date is not the day requested.
   std::uint64_t other_day_events() const noexcept { return other_day_; }
+  /// Whether the last payload's digest was `unchanged_digest`: then nothing was parsed or
+  /// staged, and summary() is empty.
+  bool unchanged() const noexcept { return unchanged_; }
 
  private:
+  void start_staging();
+  void parse_spool();
   void on_event(models::UserEvent&& event, std::size_t position) override;
   void on_rejection(models::Rejection&& rejection) override;
   void flush();
@@ -56,6 +69,9 @@ class StagingConsumer final : public DayConsumer, private models::EventSink {
   models::PayloadDigest digest_;
   models::PayloadSummary summary_;
   std::string buffer_;
+  std::optional<std::string> unchanged_digest_;
+  std::FILE* spool_ = nullptr;  ///< the body of the current attempt, when spooling
+  bool unchanged_ = false;
 };
 
 }  // namespace tributary::internal
