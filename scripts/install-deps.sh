@@ -9,6 +9,7 @@ packages=(
   libcurl4-openssl-dev nlohmann-json3-dev libpqxx-dev libhowardhinnant-date-dev
   libyaml-cpp-dev libcpp-httplib-dev zlib1g-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev
+  libxxhash-dev  # the payload digest (XXH3-128)
   postgresql-15 postgresql-client-15 postgresql-15-pgtap
   curl procps python3-prometheus-client
   systemd  # systemd-analyze: the tests verify deploy/systemd/

@@ -1,9 +1,11 @@
 #include "tributary/models/payload_digest.hpp"
 
+#include <cstdio>
 #include <random>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
 namespace tributary::models {
 namespace {
@@ -22,6 +24,15 @@ std::string sample_payload() {
   }
   payload.back() = ']';
   return payload;
+}
+
+TEST(PayloadDigest, IsTheXxh3Of128BitsOfTheWholePayload) {
+  const std::string payload = sample_payload();
+  const XXH128_hash_t expected = XXH3_128bits(payload.data(), payload.size());
+  char hex[33];
+  std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(expected.high64),
+                static_cast<unsigned long long>(expected.low64));
+  EXPECT_EQ(digest_of(payload), hex);
 }
 
 TEST(PayloadDigest, HexIs32LowerCaseHexDigits) {
