@@ -65,8 +65,11 @@ struct ModelRunOptions {
   /// holds models.yaml, else the installed models (`../share/tributary/analysis_sql` from
   /// the running executable's folder), else those of the source tree it was built from.
   std::string models_dir;
-  /// `NAME` builds that model, `NAME+` it and everything depending on it (transitively).
-  /// Empty: every model. Models left out are neither built nor checked.
+  /// dbt's selectors, each item one or several separated by spaces (a union): `NAME` that
+  /// model, `+NAME` it and every model it depends on (transitively), `NAME+` it and every
+  /// model depending on it, `+NAME+` both, `N+NAME` / `NAME+N` only N levels, `@NAME` it,
+  /// its descendants and all their ancestors. Empty: every model. Models left out are
+  /// neither built nor checked. Always built in dependency order.
   std::vector<std::string> select;
   /// Record the builds under this ingest.runs row (a backfill's). Unset: the run writes its
   /// own `run-models` row.
@@ -87,6 +90,31 @@ struct ModelRunOptions {
 
 /// The manifest `options` point at (see ModelRunOptions::models_dir).
 std::filesystem::path models_manifest_path(const ModelRunOptions& options);
+
+/// A model as its manifest declares it, for listings (`tributary models`).
+struct ModelInfo {
+  std::string name;                     ///< e.g. `weekly_summary`
+  std::string relation;                 ///< where it is built, e.g. `analytics.weekly_summary`
+  std::string materialized;             ///< `table` or `view`
+  std::string incremental_column;       ///< an incremental table's partition column; else empty
+  std::string incremental_grain;        ///< `day` or `week` for an incremental table; else empty
+  std::vector<std::string> depends_on;  ///< the models it reads, as declared
+  std::string description;              ///< the manifest's description, whole
+  std::vector<std::string> columns;     ///< the documented columns
+  std::vector<std::string> tests;       ///< its data tests, e.g. `not_null(user_id)`
+};
+
+/// What a model run with the same options would build, without touching the database.
+struct ModelPlan {
+  std::filesystem::path manifest;  ///< the models.yaml read
+  std::string schema;              ///< the schema the models are built in
+  std::size_t total = 0;           ///< models in the manifest, selected or not
+  std::vector<ModelInfo> models;   ///< the selected ones, in build order
+};
+
+/// Reads the manifest of `options` and applies `options.select`, as run_models would, but
+/// connects to nothing. Throws ConfigError for a bad manifest or selection.
+ModelPlan plan_models(const ModelRunOptions& options);
 
 /// Builds the models of the manifest into their schema (docs/models.md), in dependency
 /// order, one at a time: a table is built under a temporary name, indexed, commented and

@@ -73,8 +73,12 @@ Command add_backfill_month_command(CLI::App& parent, const GlobalOptions& global
 Command add_backfill_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary sync [--since DATE] [--until DATE] [--lookback N] [--parallel N] [--force] [--mirror] [--no-models]`.
 Command add_sync_command(CLI::App& parent, const GlobalOptions& global);
-/// `tributary run-models [--select NAME[+]]`.
+/// `tributary run-models [--select SELECTOR]... [--full-refresh] [--list [--json]]`.
 Command add_run_models_command(CLI::App& parent, const GlobalOptions& global);
+/// `tributary models [--select SELECTOR]... [--json]`: the models, without a database.
+Command add_models_command(CLI::App& parent);
+/// Prints what `plan` would build (for `models` and `run-models --list`), or its JSON.
+void print_model_plan(const ModelPlan& plan, bool json);
 /// `tributary status [--month MONTH | --since DATE --until DATE] [--json] [--check]`.
 Command add_status_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary runs [--limit N] [--json]`.
