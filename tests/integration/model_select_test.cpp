@@ -157,5 +157,40 @@ TEST(ModelSelectTest, ListingWithADatabaseWritesNothingToIt) {
   EXPECT_THAT(json_alone.err, HasSubstr("error: --json requires --list"));
 }
 
+TEST(ModelSelectTest, StatusAddsEachModelsLastBuildFromTheDatabase) {
+  const auto db = fixture_database();
+  ASSERT_EQ(run_selected_models(db, {"--select", "+weekly_summary"}).exit_code, 0);
+  const std::vector<std::string> models_dir = {"--models-dir",
+                                               shipped_models_for_select().string()};
+  auto args = std::vector<std::string>{"models", "--status"};
+  args.insert(args.end(), models_dir.begin(), models_dir.end());
+  const auto listed = run_cli(args, database_env(db));
+  ASSERT_EQ(listed.exit_code, 0) << listed.out << listed.err;
+  EXPECT_THAT(listed.out, ContainsRegex("last status +last built \\(UTC\\) +description"));
+  EXPECT_THAT(listed.out, ContainsRegex("weekly_summary +[^\n]*user_daily_events +succeeded +"
+                                        "20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9:]+Z +Events"));
+  EXPECT_THAT(listed.out, ContainsRegex("daily_active_users +[^\n]* never built +- +Distinct"));
+
+  args.emplace_back("--json");
+  const auto json = run_cli(args, database_env(db));
+  ASSERT_EQ(json.exit_code, 0) << json.out << json.err;
+  const auto doc = nlohmann::json::parse(json.out);
+  const auto& models = doc.at("models");
+  ASSERT_EQ(models.size(), 5U);
+  const auto& summary = models.at(4);
+  ASSERT_EQ(summary.at("name"), "weekly_summary");
+  EXPECT_EQ(summary.at("last_build").at("status"), "succeeded");
+  EXPECT_EQ(summary.at("last_build").at("refresh"), "full");
+  EXPECT_EQ(summary.at("last_build").at("rows").dump(),
+            query_value(db, "select count(*) from analytics.weekly_summary"));
+  EXPECT_TRUE(models.at(1).at("last_build").is_null()) << models.at(1).dump();
+
+  // --status needs the database: unreachable is exit 4, the password never shown.
+  args.pop_back();
+  const auto down = run_cli(args, {{"DATABASE_URL", "postgresql://nobody:s3cret@127.0.0.1:1/x"}});
+  EXPECT_EQ(down.exit_code, 4) << down.out << down.err;
+  EXPECT_THAT(down.err, Not(HasSubstr("s3cret")));
+}
+
 }  // namespace
 }  // namespace tributary::testing

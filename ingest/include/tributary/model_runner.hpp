@@ -116,6 +116,22 @@ struct ModelPlan {
 /// connects to nothing. Throws ConfigError for a bad manifest or selection.
 ModelPlan plan_models(const ModelRunOptions& options);
 
+/// How a model's builds went, as analytics.model_status shows it (`tributary models
+/// --status`).
+struct ModelBuildStatus {
+  std::string model;
+  /// The latest attempt: `succeeded`, `failed`, `skipped`, `running` or `interrupted`.
+  std::string status;
+  std::optional<std::chrono::sys_seconds> last_built_at;  ///< latest success; unset: never
+  std::optional<std::int64_t> rows;  ///< rows after the latest success; unset for views
+  std::string refresh;               ///< `full`, `incremental` or `unchanged`; empty: never
+  std::string last_error;            ///< the latest attempt's error, first line; else empty
+};
+
+/// One entry per model ever built on `database`, by model name. Reads only (no migration:
+/// a database never migrated gives an empty list). Throws DatabaseError.
+std::vector<ModelBuildStatus> model_build_statuses(const DatabaseSettings& database);
+
 /// Builds the models of the manifest into their schema (docs/models.md), in dependency
 /// order, one at a time: a table is built under a temporary name, indexed, commented and
 /// tested, then swapped in by renames in one short transaction (lock_timeout 2s, retried),
