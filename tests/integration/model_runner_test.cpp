@@ -166,7 +166,8 @@ TEST(ModelRunnerTest, SelectBuildsOneModelOrItWithItsDependants) {
   EXPECT_THAT(plus.out, HasSubstr("succeeded 5 / failed 0 / skipped 0"));
   const auto unknown = run_models_cli(db, models, {"--select", "weekly_sumary"});
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_THAT(unknown.err, HasSubstr("no model named 'weekly_sumary'"));
+  EXPECT_THAT(unknown.err,
+              HasSubstr("unknown model 'weekly_sumary' (did you mean weekly_summary?)"));
   EXPECT_EQ(query_value(db, "select count(*) from ingest.model_runs"), "11");
 }
 

@@ -65,8 +65,11 @@ struct ModelRunOptions {
   /// holds models.yaml, else the installed models (`../share/tributary/analysis_sql` from
   /// the running executable's folder), else those of the source tree it was built from.
   std::string models_dir;
-  /// `NAME` builds that model, `NAME+` it and everything depending on it (transitively).
-  /// Empty: every model. Models left out are neither built nor checked.
+  /// dbt's selectors, each item one or several separated by spaces (a union): `NAME` that
+  /// model, `+NAME` it and every model it depends on (transitively), `NAME+` it and every
+  /// model depending on it, `+NAME+` both, `N+NAME` / `NAME+N` only N levels, `@NAME` it,
+  /// its descendants and all their ancestors. Empty: every model. Models left out are
+  /// neither built nor checked. Always built in dependency order.
   std::vector<std::string> select;
   /// Record the builds under this ingest.runs row (a backfill's). Unset: the run writes its
   /// own `run-models` row.
@@ -87,6 +90,47 @@ struct ModelRunOptions {
 
 /// The manifest `options` point at (see ModelRunOptions::models_dir).
 std::filesystem::path models_manifest_path(const ModelRunOptions& options);
+
+/// A model as its manifest declares it, for listings (`tributary models`).
+struct ModelInfo {
+  std::string name;                     ///< e.g. `weekly_summary`
+  std::string relation;                 ///< where it is built, e.g. `analytics.weekly_summary`
+  std::string materialized;             ///< `table` or `view`
+  std::string incremental_column;       ///< an incremental table's partition column; else empty
+  std::string incremental_grain;        ///< `day` or `week` for an incremental table; else empty
+  std::vector<std::string> depends_on;  ///< the models it reads, as declared
+  std::string description;              ///< the manifest's description, whole
+  std::vector<std::string> columns;     ///< the documented columns
+  std::vector<std::string> tests;       ///< its data tests, e.g. `not_null(user_id)`
+};
+
+/// What a model run with the same options would build, without touching the database.
+struct ModelPlan {
+  std::filesystem::path manifest;  ///< the models.yaml read
+  std::string schema;              ///< the schema the models are built in
+  std::size_t total = 0;           ///< models in the manifest, selected or not
+  std::vector<ModelInfo> models;   ///< the selected ones, in build order
+};
+
+/// Reads the manifest of `options` and applies `options.select`, as run_models would, but
+/// connects to nothing. Throws ConfigError for a bad manifest or selection.
+ModelPlan plan_models(const ModelRunOptions& options);
+
+/// How a model's builds went, as analytics.model_status shows it (`tributary models
+/// --status`).
+struct ModelBuildStatus {
+  std::string model;
+  /// The latest attempt: `succeeded`, `failed`, `skipped`, `running` or `interrupted`.
+  std::string status;
+  std::optional<std::chrono::sys_seconds> last_built_at;  ///< latest success; unset: never
+  std::optional<std::int64_t> rows;  ///< rows after the latest success; unset for views
+  std::string refresh;               ///< `full`, `incremental` or `unchanged`; empty: never
+  std::string last_error;            ///< the latest attempt's error, first line; else empty
+};
+
+/// One entry per model ever built on `database`, by model name. Reads only (no migration:
+/// a database never migrated gives an empty list). Throws DatabaseError.
+std::vector<ModelBuildStatus> model_build_statuses(const DatabaseSettings& database);
 
 /// Builds the models of the manifest into their schema (docs/models.md), in dependency
 /// order, one at a time: a table is built under a temporary name, indexed, commented and

@@ -73,8 +73,15 @@ Command add_backfill_month_command(CLI::App& parent, const GlobalOptions& global
 Command add_backfill_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary sync [--since DATE] [--until DATE] [--lookback N] [--parallel N] [--force] [--mirror] [--no-models]`.
 Command add_sync_command(CLI::App& parent, const GlobalOptions& global);
-/// `tributary run-models [--select NAME[+]]`.
+/// `tributary run-models [--select SELECTOR]... [--full-refresh] [--list [--json]]`.
 Command add_run_models_command(CLI::App& parent, const GlobalOptions& global);
+/// `tributary models [--select SELECTOR]... [--status] [--json]`: the models, without a
+/// database unless `--status`.
+Command add_models_command(CLI::App& parent, const GlobalOptions& global);
+/// Prints what `plan` would build (for `models` and `run-models --list`), or its JSON; with
+/// `statuses`, each model's last build too.
+void print_model_plan(const ModelPlan& plan, bool json,
+                      const std::vector<ModelBuildStatus>* statuses = nullptr);
 /// `tributary status [--month MONTH | --since DATE --until DATE] [--json] [--check]`.
 Command add_status_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary runs [--limit N] [--json]`.

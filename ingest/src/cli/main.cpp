@@ -128,6 +128,7 @@ int run(int argc, char** argv) {
       cli::add_backfill_command(app, global),
       cli::add_sync_command(app, global),
       cli::add_run_models_command(app, global),
+      cli::add_models_command(app, global),
       cli::add_status_command(app, global),
       cli::add_runs_command(app, global),
       cli::add_freshness_command(app, global),

@@ -1,5 +1,6 @@
-// `tributary run-models [--select NAME[+]]... [--models-dir DIR]`: builds the analytics
-// models and prints one line per model; exit 1 when any failed or was skipped.
+// `tributary run-models [--select SELECTOR]... [--full-refresh] [--models-dir DIR]`: builds
+// the analytics models and prints one line per model; exit 1 when any failed or was
+// skipped. `--list [--json]` only lists what it would build (models_command.cpp).
 #include <iostream>
 #include <memory>
 
@@ -54,10 +55,19 @@ struct RunModelsArgs {
   std::vector<std::string> select;
   std::string models_dir;
   bool full_refresh = false;
+  bool list = false;         // --list: print the plan, build nothing, no settings needed
+  bool json = false;         // --json, with --list
   std::string metrics_file;  // --metrics-file; empty: the setting
 };
 
 ExitCode run(const RunModelsArgs& args, const GlobalOptions& global) {
+  if (args.list) {  // needs no settings and no database
+    ModelRunOptions plan_options;
+    plan_options.models_dir = args.models_dir;
+    plan_options.select = args.select;
+    print_model_plan(plan_models(plan_options), args.json);
+    return ExitCode::Success;
+  }
   std::map<std::string, std::string> flags;
   if (!args.metrics_file.empty()) flags["metrics_file"] = args.metrics_file;
   const auto settings = load_command_settings(global, flags, false, true);
@@ -84,10 +94,17 @@ Command add_run_models_command(CLI::App& parent, const GlobalOptions& global) {
       "run-models",
       "Build the analytics models of analysis_sql/models.yaml (tested, then swapped in)");
   app->add_option("--select", args->select,
-                  "build only model NAME; NAME+ also builds every model depending on it "
-                  "(repeatable)");
-  app->add_flag("--full-refresh", args->full_refresh,
-               "build incremental models in full too, not only their changed days and weeks");
+                  "build only the selected models: NAME, +NAME (and its ancestors), NAME+ (and "
+                  "its descendants), +NAME+, N+NAME / NAME+N (N levels), @NAME; several "
+                  "(repeated or space-separated) are a union");
+  auto* full_refresh =
+      app->add_flag("--full-refresh", args->full_refresh,
+                    "build incremental models in full too, not only their changed days and weeks");
+  auto* list = app->add_flag("--list", args->list,
+                             "list the models it would build, in build order, and build nothing "
+                             "(no database needed)");
+  list->excludes(full_refresh);
+  app->add_flag("--json", args->json, "with --list: print the list as JSON")->needs(list);
   app->add_option("--models-dir", args->models_dir,
                   "folder holding models.yaml (default TRIBUTARY_MODELS_DIR, else ./analysis_sql)");
   app->add_option("--metrics-file", args->metrics_file,

@@ -111,13 +111,4 @@ Manifest load_manifest(const std::filesystem::path& file);
 /// ConfigError on an unknown dependency or a cycle (`a -> b -> a`).
 std::vector<std::string> build_order(const std::vector<ModelSpec>& models);
 
-/// The models a run builds, in build order. Each selector is `NAME` (that model) or `NAME+`
-/// (that model and every model depending on it, transitively). An empty list selects all.
-/// Throws ConfigError naming an unknown model.
-std::vector<std::string> select_models(const Manifest& manifest,
-                                       const std::vector<std::string>& selectors);
-
-/// Every model that depends on `name`, directly or transitively, in build order.
-std::vector<std::string> dependants_of(const Manifest& manifest, const std::string& name);
-
 }  // namespace tributary::internal

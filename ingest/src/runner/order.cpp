@@ -1,10 +1,9 @@
-// The order models are built in, and which models a `--select` picks.
+// The order models are built in (which of them a `--select` picks: selection.cpp).
 #include <algorithm>
 #include <map>
 #include <set>
 
 #include "runner/manifest.hpp"
-#include "common/text.hpp"
 #include "tributary/error.hpp"
 
 namespace tributary::internal {
@@ -71,50 +70,6 @@ std::vector<std::string> build_order(const std::vector<ModelSpec>& models) {
     remaining.erase(ready);
   }
   return order;
-}
-
-std::vector<std::string> dependants_of(const Manifest& manifest, const std::string& name) {
-  // Build order puts every dependant after what it depends on: one pass suffices.
-  std::set<std::string> reached = {name};
-  std::vector<std::string> out;
-  for (const auto& m : manifest.models) {
-    if (m.name == name) continue;
-    const bool depends = std::any_of(m.depends_on.begin(), m.depends_on.end(),
-                                     [&](const std::string& dep) { return reached.contains(dep); });
-    if (depends) {
-      reached.insert(m.name);
-      out.push_back(m.name);
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> select_models(const Manifest& manifest,
-                                       const std::vector<std::string>& selectors) {
-  std::vector<std::string> all;
-  for (const auto& m : manifest.models) all.push_back(m.name);
-  if (selectors.empty()) return all;
-
-  std::set<std::string> chosen;
-  for (const auto& selector : selectors) {
-    const bool with_dependants = !selector.empty() && selector.back() == '+';
-    const auto name = with_dependants ? selector.substr(0, selector.size() - 1) : selector;
-    if (manifest.find(name) == nullptr) {
-      std::string message = "--select ";
-      message.append(selector).append(": no model named '").append(name).append("' in ");
-      message.append(manifest.file.string()).append(" (models: ");
-      throw ConfigError(message + internal::join(all, ", ") + ")");
-    }
-    chosen.insert(name);
-    if (with_dependants) {
-      for (auto& d : dependants_of(manifest, name)) chosen.insert(std::move(d));
-    }
-  }
-  std::vector<std::string> out;
-  for (const auto& n : all) {
-    if (chosen.contains(n)) out.push_back(n);
-  }
-  return out;
 }
 
 }  // namespace tributary::internal

@@ -13,6 +13,7 @@
 #include "db/migrate.hpp"
 #include "runner/build.hpp"
 #include "runner/manifest.hpp"
+#include "runner/selection.hpp"
 #include "db/run_log.hpp"
 #include "db/statement_canceller.hpp"
 #include "tributary/error.hpp"

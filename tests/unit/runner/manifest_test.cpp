@@ -300,22 +300,6 @@ TEST_F(ModelManifestTest, RejectsAMissingManifestWithAHint) {
   }
 }
 
-TEST_F(ModelManifestTest, SelectsAModelAloneOrWithItsTransitiveDependants) {
-  const auto m = load_manifest(manifest(R"(
-models:
-  - {name: base, sql: s.sql}
-  - {name: mid, sql: s.sql, depends_on: [base]}
-  - {name: top, sql: s.sql, depends_on: [mid]}
-  - {name: side, sql: s.sql}
-)",
-                                        {"s.sql"}));
-  EXPECT_THAT(select_models(m, {}), ElementsAre("base", "mid", "top", "side"));
-  EXPECT_THAT(select_models(m, {"mid"}), ElementsAre("mid"));
-  EXPECT_THAT(select_models(m, {"base+"}), ElementsAre("base", "mid", "top"));
-  EXPECT_THAT(select_models(m, {"side", "mid+"}), ElementsAre("mid", "top", "side"));
-  EXPECT_THROW(select_models(m, {"nope+"}), ConfigError);
-}
-
 TEST_F(ModelManifestTest, TheShippedManifestIsValidAndBuildsTheIntermediateFirst) {
   const auto m = load_manifest(fs::path(TRIBUTARY_SOURCE_DIR) / "analysis_sql" / "models.yaml");
   EXPECT_EQ(m.schema, "analytics");
