@@ -48,6 +48,19 @@ class LogContext {
   std::size_t added_;
 };
 
+/// A status line (the progress bar) kept at the bottom of stderr on a terminal and redrawn
+/// in place. While one is open, every log line first clears it, is written on a line of its
+/// own, and the status line is drawn again below it; one mutex orders the bar and the log
+/// lines of every thread, so a line never lands on the end of the bar. Draws `text` over
+/// the status line (`\r`, the text, erase to the end of the line); `keep_open` false ends it
+/// with a newline, leaving the text on screen. The caller draws only when stderr is a
+/// terminal and the format is text.
+void draw_status_line(std::string_view text, bool keep_open);
+
+/// Ends an open status line with a newline, so that what is written next starts on a line
+/// of its own. Nothing when none is open.
+void end_status_line();
+
 /// Prints a command's closing error on stderr: `error: MESSAGE` with text, one object of
 /// level `error` with json.
 void log_error_line(std::string_view message);

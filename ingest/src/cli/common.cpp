@@ -1,10 +1,9 @@
 // What the commands share: settings loading, the run report, the progress display.
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <iostream>
-#include <mutex>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -17,10 +16,12 @@
 namespace tributary::cli {
 namespace {
 
-// The progress bar's line on the terminal: drawn by the run's workers, ended by a stop
-// (the signal thread) or the report. Guarded by `progress_mutex`.
-std::mutex progress_mutex;
-bool progress_line_open = false;
+// The width of the terminal on stderr, 0 when unknown.
+std::size_t stderr_columns() {
+  winsize size{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) != 0) return 0;
+  return size.ws_col;
+}
 
 }  // namespace
 
@@ -80,17 +81,15 @@ void print_run_report(const RunResult& run) {
   std::cout.flush();
 }
 
-void end_progress_line() {
-  std::lock_guard lock(progress_mutex);
-  if (!progress_line_open) return;
-  std::fputc('\n', stderr);
-  std::fflush(stderr);
-  progress_line_open = false;
-}
+// The bar is logging's status line: drawn by the run's workers (one at a time, under the
+// run's lock), ended by a stop (the signal thread) or the report; log lines written while it
+// is open clear it, take a line of their own and redraw it.
+void end_progress_line() { end_status_line(); }
 
 std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress() {
   // No bar in json: every stderr line is then one object.
   const bool terminal = ::isatty(STDERR_FILENO) == 1 && log_format() == LogFormat::Text;
+  const std::size_t columns = terminal ? stderr_columns() : 0;
   const auto started = std::chrono::steady_clock::now();
   auto events = std::make_shared<std::uint64_t>(0);
   return [=](const DayResult& day, std::size_t done, std::size_t total) {
@@ -118,14 +117,13 @@ std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress() 
     const int filled = total == 0 ? kWidth : static_cast<int>(kWidth * done / total);
     const double rate = elapsed > 0 ? static_cast<double>(*events) / elapsed : 0.0;
     const double eta = done > 0 ? elapsed * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
-    std::lock_guard lock(progress_mutex);
-    std::fprintf(stderr, "\r[%s%s] %zu/%zu days  %.0f events/s  ETA %.0fs   ",
-                 std::string(static_cast<std::size_t>(filled), '#').c_str(),
-                 std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(), done, total,
-                 rate, eta);
-    progress_line_open = done != total;
-    if (done == total) std::fputc('\n', stderr);
-    std::fflush(stderr);
+    std::string bar = fmt::format("[{}{}] {}/{} days  {:.0f} events/s  ETA {:.0f}s",
+                                  std::string(static_cast<std::size_t>(filled), '#'),
+                                  std::string(static_cast<std::size_t>(kWidth - filled), '.'),
+                                  done, total, rate, eta);
+    // Shorter than the terminal: a wrapped bar could not be redrawn in place.
+    if (columns > 1 && bar.size() >= columns) bar.resize(columns - 1);
+    draw_status_line(bar, done != total);
   };
 }
 

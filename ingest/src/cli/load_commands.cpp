@@ -50,6 +50,7 @@ void add_run_flags(CLI::App* app, LoadArgs& args, bool missing_only) {
 
 // A run stopped early (exit 3 or 4) still reports the days it finished; main prints why.
 void report_stopped_run(const RunResult& so_far, const std::string&) {
+  end_progress_line();
   std::cout << "run stopped early:\n";
   print_run_report(so_far);
   record_run_days(so_far);
