@@ -18,12 +18,15 @@ namespace {
 // A valid event of `date` with the given key and upload time.
 std::string keyed_event(const std::string& date, const std::string& device, std::int64_t time,
                         std::int64_t upload, const std::string& path = "/a") {
-  return R"({"date":")" + date + R"(T00:00:00","device_id":")" + device +
-         R"(","event_time":)" + std::to_string(time) + R"(,"amp_id":1,"user_id":7,)"
-         R"("server_upload_time":)" + std::to_string(upload) +
+  return R"({"date":")" + date + R"(T00:00:00","device_id":")" + device + R"(","event_time":)" +
+         std::to_string(time) +
+         R"(,"amp_id":1,"user_id":7,)"
+         R"("server_upload_time":)" +
+         std::to_string(upload) +
          R"(,"server_received_time":1,"processed_time":1,"client_event_time":1,)"
          R"("client_upload_time":1,"event_type":"page_view","data_type":"event",)"
-         R"("data":{"path":")" + path + R"("},"user_properties":{}})";
+         R"("data":{"path":")" +
+         path + R"("},"user_properties":{}})";
 }
 
 // Serves a fixed body per day (the `date` parameter); other days have no events.
@@ -52,9 +55,10 @@ class DayBodies {
 };
 
 std::string row_of(const DatabaseSettings& db, const std::string& device, std::int64_t time) {
-  return query_value(db, "select server_upload_time || ' ' || event_date || ' ' || "
-                         "path from public.user_events where device_id = '" +
-                             device + "' and event_time = " + std::to_string(time));
+  return query_value(db,
+                     "select server_upload_time || ' ' || event_date || ' ' || "
+                     "path from public.user_events where device_id = '" +
+                         device + "' and event_time = " + std::to_string(time));
 }
 
 TEST(MergePaths, AKeyOfAnotherDayIsMergedByTheWinnerRuleInEitherLoadOrder) {
@@ -70,7 +74,8 @@ TEST(MergePaths, AKeyOfAnotherDayIsMergedByTheWinnerRuleInEitherLoadOrder) {
 
   const auto first = request_day(fast_api_settings(forward, server.url()), parse_day("2024-01-20"));
   ASSERT_TRUE(first.ok());
-  const auto second = request_day(fast_api_settings(forward, server.url()), parse_day("2024-01-21"));
+  const auto second =
+      request_day(fast_api_settings(forward, server.url()), parse_day("2024-01-21"));
   ASSERT_TRUE(second.ok()) << second.days.at(0).error;
   EXPECT_EQ(second.days.at(0).events_loaded, 2u);
   EXPECT_EQ(second.days.at(0).rows_written, 2u) << "dev-a's row changed, dev-c's is new";
@@ -142,8 +147,9 @@ TEST(MergePaths, NewDaysSharingKeysLoadedConcurrentlyGiveTheSequentialTable) {
   EXPECT_EQ(b.count(DayStatus::Loaded), 8u);
   EXPECT_EQ(query_value(eight, "select count(*) from public.user_events"),
             std::to_string(300 + 8 * 100));
-  EXPECT_EQ(query_value(eight, "select count(*) from public.user_events where event_time < 1300 "
-                               "and server_upload_time <> 80"),
+  EXPECT_EQ(query_value(eight,
+                        "select count(*) from public.user_events where event_time < 1300 "
+                        "and server_upload_time <> 80"),
             "0")
       << "every shared key holds the last day's row";
   EXPECT_EQ(user_events_checksum(one), user_events_checksum(eight));
@@ -159,7 +165,8 @@ TEST(MergePaths, ASpooledBodyThatChangedIsLoadedAndOneThatIsNotJsonIsRetried) {
   testkit::TestHttpServer server([&](const httplib::Request& req, httplib::Response& res, int i) {
     if (broken > 0) {
       --broken;
-      res.set_content("[" + keyed_event("2024-01-20", "dev-a", 1000, 10, "/cut"), testkit::kJsonType);
+      res.set_content("[" + keyed_event("2024-01-20", "dev-a", 1000, 10, "/cut"),
+                      testkit::kJsonType);
       return;
     }
     bodies.handler()(req, res, i);
@@ -182,6 +189,56 @@ TEST(MergePaths, ASpooledBodyThatChangedIsLoadedAndOneThatIsNotJsonIsRetried) {
   EXPECT_EQ(changed.days.at(0).rows_written, 2u);
   EXPECT_EQ(row_of(db, "dev-a", 1000), "20 2024-01-20 /two");
   EXPECT_EQ(query_value(db, "select count(*) from public.user_events"), "2");
+}
+
+// The dates each write logged into ingest.changed_event_dates, as "date,date|date,...": one
+// group per writing transaction, in commit order.
+std::string logged_dates(const DatabaseSettings& db) {
+  return query_value(db,
+                     "select coalesce(string_agg(dates, '|' order by first), '') from ("
+                     " select string_agg(coalesce(event_date::text, 'all'), ',' order by "
+                     " event_date) as dates, min(changed_at) as first"
+                     " from ingest.changed_event_dates group by changed_by) g");
+}
+
+// No trigger logs the writes: the loader records, in each day's transaction, the dates its
+// rows had and have — a row moved to another day logs both — and nothing when it wrote none.
+TEST(MergePaths, EachDayLogsTheEventDatesItChangedOldAndNewAndNothingElse) {
+  DayBodies bodies;
+  bodies.set("2024-01-20", "[" + keyed_event("2024-01-20", "dev-a", 1000, 10) + "," +
+                               keyed_event("2024-01-19", "dev-b", 2000, 10) + "," +
+                               keyed_event("2024-01-20", "dev-c", 3000, 10) + "]");
+  testkit::TestHttpServer server(bodies.handler());
+  const auto db = fresh_database();
+  const auto day = parse_day("2024-01-20");
+  ASSERT_TRUE(request_day(fast_api_settings(db, server.url()), day).ok());
+  EXPECT_EQ(query_value(db,
+                        "select count(*) from pg_trigger where tgrelid = "
+                        "'public.user_events'::regclass and not tgisinternal"),
+            "0");
+  EXPECT_EQ(logged_dates(db), "2024-01-19,2024-01-20") << "the first load: the plain INSERT";
+
+  ASSERT_TRUE(request_day(fast_api_settings(db, server.url()), day).ok());
+  EXPECT_EQ(logged_dates(db), "2024-01-19,2024-01-20") << "unchanged: nothing written or logged";
+
+  // dev-b's event moves from 2024-01-19 to 2024-01-22; dev-a and dev-c stay as they were.
+  bodies.set("2024-01-20", "[" + keyed_event("2024-01-20", "dev-a", 1000, 10) + "," +
+                               keyed_event("2024-01-22", "dev-b", 2000, 20) + "," +
+                               keyed_event("2024-01-20", "dev-c", 3000, 10) + "]");
+  const auto moved = request_day(fast_api_settings(db, server.url()), day);
+  ASSERT_TRUE(moved.ok()) << moved.days.at(0).error;
+  EXPECT_EQ(moved.days.at(0).rows_written, 1u);
+  EXPECT_EQ(logged_dates(db), "2024-01-19,2024-01-20|2024-01-19,2024-01-22") << "the merge";
+
+  // The mirror drops dev-c (dated 2024-01-20): that day is logged, once.
+  bodies.set("2024-01-20", "[" + keyed_event("2024-01-20", "dev-a", 1000, 10) + "," +
+                               keyed_event("2024-01-22", "dev-b", 2000, 20) + "]");
+  RunOptions mirror;
+  mirror.load.mirror = true;
+  const auto mirrored = request_day(fast_api_settings(db, server.url()), day, mirror);
+  ASSERT_TRUE(mirrored.ok()) << mirrored.days.at(0).error;
+  EXPECT_EQ(mirrored.days.at(0).rows_written, 1u);
+  EXPECT_EQ(logged_dates(db), "2024-01-19,2024-01-20|2024-01-19,2024-01-22|2024-01-20");
 }
 
 }  // namespace

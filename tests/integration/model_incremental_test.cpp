@@ -1,15 +1,21 @@
 // Incremental models: after a full build, a run rebuilds only the days and weeks whose
 // event dates changed (ingest.changed_event_dates), and the tables always equal what a
 // full build gives — for inserted, updated, moved, deleted and truncated events alike.
+// The writes here are made by hand, logging their dates as a manual fix must; that the
+// loader logs exactly the dates it changes is merge_paths_test's.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "db/lock_keys.hpp"
 #include "integration/fixtures/model_fixtures.hpp"
 
 namespace tributary::testing {
@@ -25,9 +31,10 @@ std::string tables_checksum(const DatabaseSettings& db) {
   std::string out;
   for (const auto& table : kTables) {
     out += table + "=" +
-           query_value(db, "select count(*) || ':' || md5(coalesce(string_agg(t::text, ',' "
-                           "order by t::text), '')) from analytics." +
-                               table + " as t") +
+           query_value(db,
+                       "select count(*) || ':' || md5(coalesce(string_agg(t::text, ',' "
+                       "order by t::text), '')) from analytics." +
+                           table + " as t") +
            "\n";
   }
   return out;
@@ -77,16 +84,18 @@ TEST(ModelIncrementalTest, NewEventsRebuildOnlyTheirDayAndWeek) {
   const auto db = fixture_database();
   ASSERT_TRUE(run_models(model_settings(db), shipped_models()).ok());
   insert_events(db, {{"2024-01-03", 4242, "77", "Active", 3}});
-  EXPECT_EQ(query_value(db, "select string_agg(distinct event_date::text, ',') "
-                            "from ingest.changed_event_dates"),
+  EXPECT_EQ(query_value(db,
+                        "select string_agg(distinct event_date::text, ',') "
+                        "from ingest.changed_event_dates"),
             "2024-01-03");
 
   const auto report = expect_incremental_equals_full(db);
   const auto refresh = refreshes(report);
   EXPECT_EQ(refresh.at("user_daily_events"), "incremental (1 partition)");
   EXPECT_EQ(refresh.at("weekly_summary"), "incremental (1 partition)");
-  EXPECT_EQ(query_value(db, "select count(*) from analytics.user_daily_events "
-                            "where user_id = 4242"),
+  EXPECT_EQ(query_value(db,
+                        "select count(*) from analytics.user_daily_events "
+                        "where user_id = 4242"),
             "1");
 }
 
@@ -95,9 +104,12 @@ TEST(ModelIncrementalTest, AnEventMovedToAnotherWeekRebuildsBothWeeks) {
   ASSERT_TRUE(run_models(model_settings(db), shipped_models()).ok());
   // User 2's event of 2024-01-02 now belongs to 2024-01-10: the old day and week lose it,
   // the new ones gain it.
-  EXPECT_EQ(query_value(db, "with moved as (update public.user_events set event_date = "
-                            "'2024-01-10' where event_date = '2024-01-02' and user_id = 2 "
-                            "returning 1) select count(*) from moved"),
+  EXPECT_EQ(query_value(db,
+                        "with moved as (update public.user_events set event_date = "
+                        "'2024-01-10' where event_date = '2024-01-02' and user_id = 2 "
+                        "returning 1), logged as (insert into ingest.changed_event_dates "
+                        "(event_date) values ('2024-01-02'), ('2024-01-10')) "
+                        "select count(*) from moved"),
             "1");
   const auto report = expect_incremental_equals_full(db);
   EXPECT_EQ(refreshes(report).at("user_daily_events"), "incremental (2 partitions)");
@@ -107,16 +119,21 @@ TEST(ModelIncrementalTest, AnEventMovedToAnotherWeekRebuildsBothWeeks) {
 TEST(ModelIncrementalTest, DeletedEventsAndEmptiedDaysDisappearFromTheModels) {
   const auto db = fixture_database();
   ASSERT_TRUE(run_models(model_settings(db), shipped_models()).ok());
-  query_value(db, "with gone as (delete from public.user_events where event_date = "
-                  "(select min(event_date) from public.user_events) returning 1) "
-                  "select count(*) from gone");
+  query_value(db,
+              "with gone as (delete from public.user_events where event_date = "
+              "(select min(event_date) from public.user_events) returning event_date), "
+              "logged as (insert into ingest.changed_event_dates (event_date) "
+              "select distinct event_date from gone) select count(*) from gone");
   expect_incremental_equals_full(db);
 }
 
 TEST(ModelIncrementalTest, TruncatedEventsRebuildEverythingInFull) {
   const auto db = fixture_database();
   ASSERT_TRUE(run_models(model_settings(db), shipped_models()).ok());
-  query_value(db, "truncate public.user_events; select 1");
+  // A NULL date in the log: everything changed.
+  query_value(db,
+              "truncate public.user_events; "
+              "insert into ingest.changed_event_dates (event_date) values (null); select 1");
   insert_events(db, {{"2024-02-05", 1, "10", "active", 1}});
   const auto report = expect_incremental_equals_full(db);
   EXPECT_EQ(refreshes(report).at("user_daily_events"), "full");
@@ -145,8 +162,8 @@ TEST(ModelIncrementalTest, AnotherManifestNeitherConsumesNorSharesTheChangeLog) 
   // the log the shipped models have not consumed yet, nor take over their state.
   const auto dir = copy_of_shipped_models("other-schema");
   replace_in_file(dir / "models.yaml", "schema: analytics", "schema: scratch");
-  for (const auto* model : {"daily_active_users", "weekly_engagement",
-                            "weekly_active_corporations", "weekly_summary"}) {
+  for (const auto* model : {"daily_active_users", "weekly_engagement", "weekly_active_corporations",
+                            "weekly_summary"}) {
     const auto file = dir / (std::string(model) + ".sql");
     std::ifstream in(file);
     std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -164,8 +181,9 @@ TEST(ModelIncrementalTest, AnotherManifestNeitherConsumesNorSharesTheChangeLog) 
 
   const auto report = expect_incremental_equals_full(db);
   EXPECT_EQ(refreshes(report).at("user_daily_events"), "incremental (1 partition)");
-  EXPECT_EQ(query_value(db, "select count(*) from analytics.user_daily_events "
-                            "where user_id = 4343"),
+  EXPECT_EQ(query_value(db,
+                        "select count(*) from analytics.user_daily_events "
+                        "where user_id = 4343"),
             "1");
   std::filesystem::remove_all(dir);
 }
@@ -182,8 +200,9 @@ TEST(ModelIncrementalTest, AReaderHoldingTheTableDoesNotDelayAnIncrementalRun) {
   ASSERT_TRUE(report.ok());
   for (const auto& m : report.models) EXPECT_LT(m.duration.count(), 2000) << m.name;
   reading.commit();
-  EXPECT_EQ(query_value(db, "select active_users from analytics.weekly_engagement "
-                            "where week_start = '2024-01-01'"),
+  EXPECT_EQ(query_value(db,
+                        "select active_users from analytics.weekly_engagement "
+                        "where week_start = '2024-01-01'"),
             "4");
 }
 
@@ -194,18 +213,57 @@ TEST(ModelIncrementalTest, AChangeCommittedDuringARunIsPickedUpByTheNext) {
   // An open load: its change is logged but not committed while the models run.
   pqxx::connection conn(db.connection_string());
   pqxx::work load(conn);
-  load.exec("insert into public.user_events (device_id, event_time, event_date, event_type, "
-            "data_type, user_id, amp_id, server_upload_time, server_received_time, "
-            "processed_time, client_event_time, client_upload_time, path, user_corporate_id, "
-            "user_corporate_status) values ('late-device', 999999, '2024-01-04', 'page_view', "
-            "'event', 5150, 1, 0, 0, 0, 0, 0, '/app', 10, 'active')");
+  load.exec(
+      "insert into public.user_events (device_id, event_time, event_date, event_type, "
+      "data_type, user_id, amp_id, server_upload_time, server_received_time, "
+      "processed_time, client_event_time, client_upload_time, path, user_corporate_id, "
+      "user_corporate_status) values ('late-device', 999999, '2024-01-04', 'page_view', "
+      "'event', 5150, 1, 0, 0, 0, 0, 0, '/app', 10, 'active')");
+  load.exec("insert into ingest.changed_event_dates (event_date) values ('2024-01-04')");
   ASSERT_TRUE(run_models(settings, shipped_models()).ok());
   load.commit();
   const auto report = expect_incremental_equals_full(db);
   EXPECT_EQ(refreshes(report).at("user_daily_events"), "incremental (1 partition)");
-  EXPECT_EQ(query_value(db, "select count(*) from analytics.user_daily_events "
-                            "where user_id = 5150"),
+  EXPECT_EQ(query_value(db,
+                        "select count(*) from analytics.user_daily_events "
+                        "where user_id = 5150"),
             "1");
+}
+
+// A day holds the change-log lock from before its merge's snapshot to its commit; the
+// runner takes its snapshot only when no day holds it, so a day writing while the models
+// start is either wholly in their snapshot or wholly after it.
+TEST(ModelIncrementalTest, TheSnapshotWaitsForADayThatIsWritingAndHoldsItsChange) {
+  const auto db = fixture_database();
+  const auto settings = model_settings(db);
+  ASSERT_TRUE(run_models(settings, shipped_models()).ok());
+  pqxx::connection conn(db.connection_string());
+  pqxx::work load(conn);
+  load.exec_params("select pg_advisory_xact_lock_shared($1)", internal::kChangeLogLockKey);
+  load.exec(
+      "insert into public.user_events (device_id, event_time, event_date, event_type, "
+      "data_type, user_id, amp_id, server_upload_time, server_received_time, "
+      "processed_time, client_event_time, client_upload_time, path, user_corporate_id, "
+      "user_corporate_status) values ('writing-device', 888888, '2024-01-05', 'page_view', "
+      "'event', 6160, 1, 0, 0, 0, 0, 0, '/app', 10, 'active')");
+  load.exec("insert into ingest.changed_event_dates (event_date) values ('2024-01-05')");
+
+  std::promise<ModelRunReport> done;
+  auto report = done.get_future();
+  std::thread runner([&] { done.set_value(run_models(settings, shipped_models())); });
+  EXPECT_EQ(report.wait_for(std::chrono::milliseconds(1500)), std::future_status::timeout)
+      << "the models took a snapshot while a day was writing";
+  load.commit();
+  ASSERT_EQ(report.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  runner.join();
+  const auto after = report.get();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(refreshes(after).at("user_daily_events"), "incremental (1 partition)");
+  EXPECT_EQ(query_value(db,
+                        "select count(*) from analytics.user_daily_events "
+                        "where user_id = 6160"),
+            "1");
+  expect_incremental_equals_full(db);
 }
 
 }  // namespace

@@ -17,6 +17,13 @@ inline constexpr std::int64_t kMigrationLockKey = 0x7472696275746172LL;  // "tri
 /// `__building` names).
 inline constexpr std::int64_t kModelRunLockKey = 0x747269626d6f646cLL;  // "tribmodl"
 
+/// Taken shared (`pg_advisory_xact_lock_shared($1)`) by a day's transaction before its first
+/// write to public.user_events and held until it ends; taken exclusive for an instant by the
+/// model runner when it takes the snapshot its models will reflect. So that snapshot is
+/// never taken while a day is writing: runner/incremental.cpp says why this keeps the change
+/// log complete.
+inline constexpr std::int64_t kChangeLogLockKey = 0x7472696263686e67LL;  // "tribchng"
+
 /// First key of `pg_advisory_xact_lock($1, $2)`, the lock that keeps two processes off the
 /// same day; the second key is day_lock_key(day).
 inline constexpr int kDayLockClass = 0x7472;  // "tr"

@@ -103,7 +103,7 @@ struct DayLoader::Impl {
   // `committing` is set once the day's COMMIT is sent.
   DayResult load(date::sys_days day, const LoadOptions& options, bool& committing);
   std::pair<std::uint64_t, std::uint64_t> write_rows(pqxx::work& tx, const LoadOptions& options,
-                                                    bool never_loaded);
+                                                     bool never_loaded);
   void record_unchanged(const std::string& day, const std::optional<std::string>& etag,
                         bool complete);
   void refuse_large_mirror(const std::string& day, std::uint64_t deleted, std::uint64_t before,
@@ -176,8 +176,8 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
     result.attempts = api != nullptr ? api->attempts() : impl_->attempts_made;
     // The session may be gone without libpq having noticed yet (57P01, class 08), or the
     // other way round (a failure that is no database error, seen after the socket closed).
-    const bool connection_lost = classify(e) == PgErrorKind::ConnectionLost || !impl_->conn ||
-                                 !impl_->conn->is_open();
+    const bool connection_lost =
+        classify(e) == PgErrorKind::ConnectionLost || !impl_->conn || !impl_->conn->is_open();
     if (connection_lost) {
       result.error = "lost the database connection to " + impl_->settings.database.describe() +
                      " while loading " + format_day(day) + ": " + e.what();
@@ -191,8 +191,7 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
   return result;
 }
 
-DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options,
-                                bool& committing) {
+DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, bool& committing) {
   const auto day_text = format_day(day);
   DayResult result;
   result.day = day;
@@ -247,6 +246,10 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options,
                                   day_text)[0]
                       .as<std::uint64_t>();
   }
+  // From the first write to the commit, the model runner takes no snapshot (lock_keys.hpp).
+  if (fetch.outcome == FetchOutcome::Events || options.mirror) {
+    tx.exec_params("select pg_advisory_xact_lock_shared($1)", kChangeLogLockKey);
+  }
   std::string digest;
   if (fetch.outcome == FetchOutcome::Events) {
     const auto& summary = staging.summary();
@@ -267,7 +270,7 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options,
   }
   if (options.mirror) {
     static const std::string mirror = internal::mirror_delete_sql();
-    const auto deleted = tx.exec_params(mirror, day_text).affected_rows();
+    const auto deleted = tx.exec_params1(mirror, day_text)[0].as<std::uint64_t>();
     result.rows_written += deleted;
     if (!options.force) refuse_large_mirror(day_text, deleted, rows_before, fetch);
   }
@@ -276,7 +279,7 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options,
                              "raw_json) select $1, $2, position, reason, raw_json from ") +
                      internal::kStageTable + " where reason is not null order by position",
                  run_id, day_text);
-  result.status = !complete ? DayStatus::Incomplete
+  result.status = !complete                              ? DayStatus::Incomplete
                   : fetch.outcome == FetchOutcome::Empty ? DayStatus::Empty
                                                          : DayStatus::Loaded;
   tx.exec_params(
@@ -309,13 +312,13 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options,
 // all — a duplicate across days, or a concurrent day holding the same key — rolls back just
 // that attempt, and the merge runs instead.
 std::pair<std::uint64_t, std::uint64_t> DayLoader::Impl::write_rows(pqxx::work& tx,
-                                                                   const LoadOptions& options,
-                                                                   bool never_loaded) {
+                                                                    const LoadOptions& options,
+                                                                    bool never_loaded) {
   if (never_loaded) {
     static const std::string insert_new = internal::insert_new_sql();
     tx.exec("savepoint new_keys");
     try {
-      const auto inserted = tx.exec_params(insert_new, run_id).affected_rows();
+      const auto inserted = tx.exec_params1(insert_new, run_id)[0].as<std::uint64_t>();
       tx.exec("release savepoint new_keys");
       return {inserted, inserted};
     } catch (const pqxx::unique_violation&) {
@@ -342,8 +345,8 @@ void DayLoader::Impl::refuse_large_mirror(const std::string& day, std::uint64_t 
   throw MirrorRefused(
       "--mirror would delete " + std::to_string(deleted) + " of the " + std::to_string(before) +
       " rows of " + day + " (" + std::to_string(deleted * 100 / before) +
-      "%, more than TRIBUTARY_MIRROR_MAX_DELETE_PERCENT=" + std::to_string(percent) + "%): " +
-      answer + "; nothing deleted. If the API is right, run again with --mirror --force");
+      "%, more than TRIBUTARY_MIRROR_MAX_DELETE_PERCENT=" + std::to_string(percent) +
+      "%): " + answer + "; nothing deleted. If the API is right, run again with --mirror --force");
 }
 
 // The payload is the one already loaded: only the day's status can move — a failed retry

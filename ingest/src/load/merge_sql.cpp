@@ -38,45 +38,78 @@ std::string merge_sql(bool force) {
   // locks in one global order (no deadlocks) without a second sort.
   std::string sql =
       "with winners as materialized ("
-      " select distinct on (device_id collate \"C\", event_time) " + joined("") +
-      " from " + kStageTable +
+      " select distinct on (device_id collate \"C\", event_time) " +
+      joined("") + " from " + kStageTable +
       " where reason is null"
       " order by device_id collate \"C\", event_time,"
       " server_upload_time desc, event_date desc, position desc)"
-      ", written as (insert into public.user_events (" + joined("") +
+      ", written as (insert into public.user_events (" +
+      joined("") +
       ", first_loaded_at, last_loaded_at, run_id)"
-      " select " + joined("") + ", now(), now(), $1 from winners"
-      " on conflict (device_id, event_time) do update set " + set_list +
+      " select " +
+      joined("") +
+      ", now(), now(), $1 from winners"
+      " on conflict (device_id, event_time) do update set " +
+      set_list +
       ", last_loaded_at = excluded.last_loaded_at, run_id = excluded.run_id"
       " where (excluded.server_upload_time, excluded.event_date)"
       " >= (user_events.server_upload_time, user_events.event_date)";
   if (!force) {
     sql += " and (" + old_values + ") is distinct from (" + new_values + ")";
   }
+  // Each row written also returns the event date its key had before the statement (the
+  // subquery reads the statement's snapshot, which does not see its own writes; NULL for a
+  // new key), so the change log gets both sides of a row that moved to another day.
+  sql +=
+      " returning event_date, (select u.event_date from public.user_events u"
+      " where u.device_id = user_events.device_id and u.event_time = user_events.event_time)"
+      " as was)"
+      ", logged as (insert into " +
+      std::string(kChangeLog) +
+      " (event_date)"
+      " select event_date from written union select was from written where was is not null"
+      " order by 1)";
   // One statement gives both counts: keys kept (the CTE is read twice, so Postgres
   // computes it once) and rows inserted or changed.
-  sql += " returning 1) select (select count(*) from winners), (select count(*) from written)";
+  sql += " select (select count(*) from winners), (select count(*) from written)";
   return sql;
 }
 
 std::string insert_new_sql() {
   // The same winners in the same key order as merge_sql(), but no speculative insertion:
   // the unique index itself finds a key that exists already, and the statement fails.
-  return "insert into public.user_events (" + joined("") +
+  // Every key is new, so the dates written are all the change log needs.
+  return "with written as (insert into public.user_events (" + joined("") +
          ", first_loaded_at, last_loaded_at, run_id)"
-         " select " + joined("") + ", now(), now(), $1 from ("
-         " select distinct on (device_id collate \"C\", event_time) " + joined("") +
-         " from " + kStageTable +
+         " select " +
+         joined("") +
+         ", now(), now(), $1 from ("
+         " select distinct on (device_id collate \"C\", event_time) " +
+         joined("") + " from " + kStageTable +
          " where reason is null"
          " order by device_id collate \"C\", event_time,"
-         " server_upload_time desc, event_date desc, position desc) as winners";
+         " server_upload_time desc, event_date desc, position desc) as winners"
+         " returning event_date)"
+         ", logged as (insert into " +
+         kChangeLog +
+         " (event_date)"
+         " select distinct event_date from written order by 1)"
+         " select count(*) from written";
 }
 
 std::string mirror_delete_sql() {
+  // Every row deleted is dated $1: that date alone goes to the change log, once, if any.
   return std::string(
-             "delete from public.user_events u where u.event_date = $1 and not exists ("
-             " select 1 from ") + kStageTable +
-         " s where s.reason is null and s.device_id = u.device_id and s.event_time = u.event_time)";
+             "with gone as (delete from public.user_events u where u.event_date = $1"
+             " and not exists (select 1 from ") +
+         kStageTable +
+         " s where s.reason is null and s.device_id = u.device_id and s.event_time = u.event_time)"
+         " returning 1)"
+         ", logged as (insert into " +
+         kChangeLog +
+         " (event_date)"
+         " select $1::date where exists (select 1 from gone))"
+         " select count(*) from gone";
 }
 
 }  // namespace tributary::internal

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/text.hpp"
+#include "db/lock_keys.hpp"
 #include "db/pg_errors.hpp"
 #include "runner/ownership.hpp"
 #include "tributary/error.hpp"
@@ -13,7 +14,6 @@ namespace tributary::internal {
 namespace {
 
 constexpr std::size_t kMaxIdentifier = 63;
-
 
 // Columns that models.yaml documents but the built relation lacks.
 std::vector<std::string> missing_columns(pqxx::transaction_base& tx, const std::string& relation,
@@ -99,15 +99,50 @@ BuildOutcome ModelBuilder::build(const ModelSpec& model) {
   }
 }
 
+DayWritesPaused::DayWritesPaused(pqxx::connection& conn) : conn_(conn) {
+  try {
+    pqxx::work tx(conn_);
+    tx.exec("set local lock_timeout = '60s'");
+    tx.exec_params("select pg_advisory_lock($1)", kChangeLogLockKey);  // outlives tx
+    tx.commit();
+    held_ = true;
+  } catch (const pqxx::sql_error& e) {
+    if (classify(e) != PgErrorKind::LockConflict) throw;
+    throw DatabaseError(
+        "day loads kept writing public.user_events for 60 s: the models cannot take a "
+        "consistent snapshot of it now; run the models again when the loads are done");
+  }
+}
+
+DayWritesPaused::~DayWritesPaused() {
+  if (!held_) return;
+  try {
+    pqxx::nontransaction tx(conn_);
+    tx.exec_params("select pg_advisory_unlock($1)", kChangeLogLockKey);
+  } catch (const std::exception&) {
+    // The connection is gone, and the session's lock with it.
+  }
+}
+
+void DayWritesPaused::release(pqxx::transaction_base& tx) {
+  tx.exec_params("select pg_advisory_unlock($1)", kChangeLogLockKey);
+  held_ = false;
+}
+
 BuildOutcome ModelBuilder::build_table(const ModelSpec& model, std::string* data_snapshot) {
   BuildOutcome outcome;
   const auto building = relation(building_name(model.name));
+  std::optional<DayWritesPaused> paused;
+  if (data_snapshot != nullptr) paused.emplace(conn_);
   {
     pqxx::work tx(conn_);
     drop_relation(tx, manifest_.schema, building_name(model.name));  // left by a crash
     // Taken before the SELECT runs, so it never claims a change the table does not hold
-    // (one it already holds may be rebuilt once more: harmless).
-    if (data_snapshot != nullptr) *data_snapshot = tx.exec1("select pg_current_snapshot()::text")[0].c_str();
+    // (one it already holds may be rebuilt once more: harmless), and while no day writes.
+    if (data_snapshot != nullptr) {
+      *data_snapshot = tx.exec1("select pg_current_snapshot()::text")[0].c_str();
+      paused->release(tx);
+    }
     try {
       const auto created = tx.exec("create table " + building + " as\n" + model.sql + "\n");
       outcome.rows = created.affected_rows();

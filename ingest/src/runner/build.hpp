@@ -77,6 +77,25 @@ class ModelBuilder {
   StatementCanceller* canceller_;
 };
 
+/// Keeps day loads from writing public.user_events while the runner takes the snapshot its
+/// models will reflect: takes kChangeLogLockKey exclusively (session level; it waits for
+/// the days writing now, at most 60 s, and day writes wait for it) until release(), which
+/// must run inside the transaction right after that snapshot is taken. In a
+/// repeatable-read transaction, release() may itself be the first statement: its snapshot
+/// is the transaction's. Released by the destructor when release() never ran.
+class DayWritesPaused {
+ public:
+  explicit DayWritesPaused(pqxx::connection& conn);
+  ~DayWritesPaused();
+  DayWritesPaused(const DayWritesPaused&) = delete;
+  DayWritesPaused& operator=(const DayWritesPaused&) = delete;
+  void release(pqxx::transaction_base& tx);
+
+ private:
+  pqxx::connection& conn_;
+  bool held_ = false;
+};
+
 /// Deletes the logged event-date changes every incremental model has consumed
 /// (ingest.changed_event_dates); returns how many rows went.
 std::int64_t prune_change_log(pqxx::connection& conn);

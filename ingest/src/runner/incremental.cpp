@@ -3,12 +3,24 @@
 // data the table reflects, with the model's tests, in one transaction: readers see the old
 // table or the new one, and a failing test rolls the whole step back.
 //
-// What "changed since" means: every write to public.user_events logs its event dates with
-// its transaction id (db/migrations/0003). ingest.model_state keeps, per model, the
-// snapshot its data reflects; the dates to rebuild are those logged by transactions visible
-// in the new snapshot and not in the stored one. A model reading public.user_events takes
-// its own transaction's snapshot; a model reading another incremental model takes that
-// model's stored snapshot, so it never claims a change its input does not hold yet.
+// What "changed since" means: each day's transaction logs the event dates it wrote, with
+// its transaction id (load/merge_sql.cpp, db/migrations/0008): the new date of every row
+// written, and the date its key had in the statement's snapshot. ingest.model_state keeps,
+// per model, the snapshot its data reflects; the dates to rebuild are those logged by
+// transactions visible in the new snapshot and not in the stored one. A model reading
+// public.user_events takes its own transaction's snapshot; a model reading another
+// incremental model takes that model's stored snapshot, so it never claims a change its
+// input does not hold yet.
+//
+// Why the old dates from a snapshot are enough: a concurrent day can move a key after the
+// merge's snapshot and before its row lock, so the date the row leaves is not the one
+// logged. But the runner takes its snapshots only while no day writes (DayWritesPaused,
+// db/lock_keys.hpp), and a day holds that lock from before its merge's snapshot to its
+// commit. So for each day a new snapshot holds and the stored one does not, the writer
+// before it of the same key either committed before that day's merge snapshot (then the
+// logged old date is exact) or after the stored snapshot (then it is in the same window,
+// and logged the date it moved the row to). Either way the window's log holds every date
+// a row left or reached.
 #include <algorithm>
 
 #include <pqxx/pqxx>
@@ -100,8 +112,11 @@ BuildOutcome ModelBuilder::build_incremental(const ModelSpec& model) {
   BuildOutcome outcome;
 
   // Repeatable read: the change log, the sources and the stored snapshot are read at one
-  // moment, which the new state records.
+  // moment, which the new state records — taken while no day writes (the unlock is the
+  // transaction's first statement).
+  DayWritesPaused paused(conn_);
   pqxx::transaction<pqxx::repeatable_read> tx(conn_);
+  paused.release(tx);
   const auto state = read_state(tx, key, definition);
   std::optional<ModelState> upstream;
   if (!model.depends_on.empty()) {
@@ -113,10 +128,12 @@ BuildOutcome ModelBuilder::build_incremental(const ModelSpec& model) {
   if (exists) {
     // `column = any(date[])` on another type would compare through casts (a timestamptz
     // through the session's time zone) and miss rows.
-    const auto type = tx.exec_params1(
-        "select coalesce((select format_type(atttypid, atttypmod) from pg_attribute where "
-        "attrelid = $1::regclass and attname = $2 and not attisdropped), 'missing')",
-        target, inc.column)[0].as<std::string>();
+    const auto type =
+        tx.exec_params1(
+              "select coalesce((select format_type(atttypid, atttypmod) from pg_attribute where "
+              "attrelid = $1::regclass and attname = $2 and not attisdropped), 'missing')",
+              target, inc.column)[0]
+            .as<std::string>();
     if (type != "date") {
       outcome.error = "incremental column " + inc.column + " of " + model.name + " is " + type +
                       ", not date (models.yaml: incremental needs a date column)";
@@ -134,14 +151,14 @@ BuildOutcome ModelBuilder::build_incremental(const ModelSpec& model) {
   if (!full) {
     snapshot = upstream ? upstream->data_snapshot
                         : std::string(tx.exec1("select pg_current_snapshot()::text")[0].c_str());
-    const auto pending = tx.exec_params1(
-        "select coalesce(array_agg(distinct " + partition_of_event_date(inc.grain) +
-            ") filter (where event_date is not null), '{}')::text, "
-            "coalesce(bool_or(event_date is null), false) "
-            "from ingest.changed_event_dates "
-            "where pg_visible_in_snapshot(changed_by, $1::pg_snapshot) "
-            "and not pg_visible_in_snapshot(changed_by, $2::pg_snapshot)",
-        snapshot, state->data_snapshot);
+    const auto pending =
+        tx.exec_params1("select coalesce(array_agg(distinct " + partition_of_event_date(inc.grain) +
+                            ") filter (where event_date is not null), '{}')::text, "
+                            "coalesce(bool_or(event_date is null), false) "
+                            "from ingest.changed_event_dates "
+                            "where pg_visible_in_snapshot(changed_by, $1::pg_snapshot) "
+                            "and not pg_visible_in_snapshot(changed_by, $2::pg_snapshot)",
+                        snapshot, state->data_snapshot);
     partitions = pending[0].c_str();
     full = pending[1].as<bool>();  // user_events was truncated: everything changed
     if (!full) {
@@ -165,8 +182,8 @@ BuildOutcome ModelBuilder::build_incremental(const ModelSpec& model) {
   }
 
   if (partition_count == 0) {
-    write_state(tx, key, definition, snapshot, state->full_build_id,
-                state->upstream_full_build_id, state->row_count);
+    write_state(tx, key, definition, snapshot, state->full_build_id, state->upstream_full_build_id,
+                state->row_count);
     tx.commit();
     outcome.ok = true;
     outcome.rows = state->row_count;
@@ -198,9 +215,9 @@ BuildOutcome ModelBuilder::build_incremental(const ModelSpec& model) {
   // the partition column) is checked on the whole table.
   const auto changed = "(select * from " + target + " where " + in_partitions + ") as changed";
   for (const auto& test : model.tests) {
-    const bool whole = test.kind == DataTestKind::Unique &&
-                       std::find(test.columns.begin(), test.columns.end(), inc.column) ==
-                           test.columns.end();
+    const bool whole =
+        test.kind == DataTestKind::Unique &&
+        std::find(test.columns.begin(), test.columns.end(), inc.column) == test.columns.end();
     if (auto failure = run_data_tests(tx, whole ? target : changed, {test})) {
       outcome.error = failure->message();
       outcome.failure = std::move(failure);
@@ -208,12 +225,11 @@ BuildOutcome ModelBuilder::build_incremental(const ModelSpec& model) {
     }
   }
 
-  const std::int64_t rows =
-      state->row_count
-          ? *state->row_count - static_cast<std::int64_t>(deleted) + inserted
-          : tx.exec1("select count(*) from " + target)[0].as<std::int64_t>();
-  write_state(tx, key, definition, snapshot, state->full_build_id,
-              state->upstream_full_build_id, rows);
+  const std::int64_t rows = state->row_count
+                                ? *state->row_count - static_cast<std::int64_t>(deleted) + inserted
+                                : tx.exec1("select count(*) from " + target)[0].as<std::int64_t>();
+  write_state(tx, key, definition, snapshot, state->full_build_id, state->upstream_full_build_id,
+              rows);
   tx.commit();
   outcome.ok = true;
   outcome.rows = rows;

@@ -41,8 +41,9 @@ TEST(MergeSql, UpdatesEveryContentColumnButNeverTheKey) {
 TEST(MergeSql, WritesARowOnlyWhenTheIncomingOneWinsAndDiffersUnlessForced) {
   const auto normal = merge_sql(false);
   const auto forced = merge_sql(true);
-  const std::string wins = "where (excluded.server_upload_time, excluded.event_date) >= "
-                           "(user_events.server_upload_time, user_events.event_date)";
+  const std::string wins =
+      "where (excluded.server_upload_time, excluded.event_date) >= "
+      "(user_events.server_upload_time, user_events.event_date)";
   EXPECT_THAT(normal, HasSubstr(wins));
   EXPECT_THAT(forced, HasSubstr(wins));
   EXPECT_THAT(normal, HasSubstr("is distinct from"));
@@ -54,9 +55,19 @@ TEST(MergeSql, ReturnsTheKeysKeptAndTheRowsWritten) {
                                           "from written)"));
 }
 
+TEST(MergeSql, EveryWritingStatementLogsTheDatesItChangesInTheSameStatement) {
+  for (const auto& sql :
+       {merge_sql(false), merge_sql(true), insert_new_sql(), mirror_delete_sql()}) {
+    EXPECT_THAT(sql, HasSubstr("insert into ingest.changed_event_dates (event_date)")) << sql;
+  }
+  // A row that moves to another day logs the date it had too, read from the snapshot.
+  EXPECT_THAT(merge_sql(false), HasSubstr("union select was from written where was is not null"));
+}
+
 TEST(MirrorDeleteSql, DeletesOnlyRowsOfTheDayThePayloadNoLongerHolds) {
   const auto sql = mirror_delete_sql();
   EXPECT_THAT(sql, HasSubstr("delete from public.user_events u where u.event_date = $1"));
+  EXPECT_THAT(sql, HasSubstr("select $1::date where exists (select 1 from gone)"));
   EXPECT_THAT(sql, HasSubstr("not exists"));
   EXPECT_THAT(sql, HasSubstr("s.reason is null and s.device_id = u.device_id and "
                              "s.event_time = u.event_time"));
