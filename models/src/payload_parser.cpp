@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "event_reader.hpp"
+#include "event_reader_simd.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -16,8 +17,9 @@ namespace tributary::models {
 
 // The scanner finds each top-level element's exact bytes without parsing them: it follows
 // strings (and their escapes) and bracket depth only. The element's text is then validated
-// by the same reader as parse_event(). Its state survives between feed() calls, so bytes
-// may be split anywhere, even inside a UTF-8 sequence or an escape.
+// by the same reader as parse_event() (the fast one, falling back to the reference). Its
+// state survives between feed() calls, so bytes may be split anywhere, even inside a UTF-8
+// sequence or an escape.
 enum class PayloadParser::State : std::uint8_t {
   kBom,           // at the start: an optional UTF-8 byte-order mark
   kBeforeArray,   // whitespace, then `[`
@@ -403,7 +405,7 @@ void PayloadParser::take_element(std::string_view text) {
              ": a raw NUL byte");
   }
   UserEvent event;
-  internal::ReadResult result = internal::read_event(text, limits_.max_depth, event);
+  internal::ReadResult result = internal::read_event_default(text, limits_.max_depth, event);
   switch (result.status) {
     case internal::ReadStatus::kAccepted:
       element_.clear();
