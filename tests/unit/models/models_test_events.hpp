@@ -2,6 +2,7 @@
 // Shared by the models unit tests: the example event of docs/api-format.md, small helpers,
 // and the fixtures that run every parser test once with each per-event reader.
 
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,6 +13,15 @@
 
 #include "../../../models/src/event_reader_simd.hpp"
 #include "tributary/models/event_parser.hpp"
+
+namespace tributary::models::internal {
+
+/// How GoogleTest prints a reader in a test's parameter.
+inline void PrintTo(JsonReader reader, std::ostream* out) {
+  *out << (reader == JsonReader::kFast ? "the fast reader" : "the reference reader");
+}
+
+}  // namespace tributary::models::internal
 
 namespace tributary::models::test_events {
 

@@ -44,7 +44,7 @@ struct Parsed {
 template <typename NextSize>
 Parsed parse_in_chunks(std::string_view body, NextSize next_size, PayloadLimits limits = {}) {
   RecordingSink sink;
-  models::PayloadParser parser(sink, limits);
+  PayloadParser parser(sink, limits);
   for (std::size_t at = 0; at < body.size();) {
     const std::size_t size = next_size();
     parser.feed(body.substr(at, size));
@@ -94,12 +94,11 @@ std::string mixed_payload() {
   return body;
 }
 
-// Every test runs with each per-event reader (Readers/PayloadParser.Name/fast, ...). The
-// fixture takes the suite's name, so the parser itself is `models::PayloadParser` here.
-class PayloadParser : public test_events::EachReader {};
+// Every test runs with each per-event reader (Readers/PayloadParserTest.Name/fast, ...).
+class PayloadParserTest : public test_events::EachReader {};
 class PayloadParserHostile : public test_events::EachReader {};
 
-TEST_P(PayloadParser, ParsesMixedPayloadInOrderWithPositions) {
+TEST_P(PayloadParserTest, ParsesMixedPayloadInOrderWithPositions) {
   const Parsed parsed = parse_whole(mixed_payload());
   ASSERT_EQ(parsed.elements.size(), 8U);
   EXPECT_EQ(std::get<AcceptedEvent>(parsed.elements[0]).position, 0U);
@@ -119,7 +118,7 @@ TEST_P(PayloadParser, ParsesMixedPayloadInOrderWithPositions) {
   EXPECT_EQ(parsed.summary.bytes, mixed_payload().size());
 }
 
-TEST_P(PayloadParser, GivesIdenticalResultsFedWholeBytewiseOrInRandomChunks) {
+TEST_P(PayloadParserTest, GivesIdenticalResultsFedWholeBytewiseOrInRandomChunks) {
   const std::string body = "\xEF\xBB\xBF" + mixed_payload();
   const Parsed whole = parse_whole(body);
   ASSERT_EQ(whole.elements.size(), 8U);
@@ -138,7 +137,7 @@ TEST_P(PayloadParser, GivesIdenticalResultsFedWholeBytewiseOrInRandomChunks) {
   }
 }
 
-TEST_P(PayloadParser, KeepsRawJsonOfRejectionsByteForByte) {
+TEST_P(PayloadParserTest, KeepsRawJsonOfRejectionsByteForByte) {
   const Parsed parsed = parse_whole("[ {\"x\" : 1 } ,\n 5 , \"s\\\"\" ,[1, 2]\t]");
   ASSERT_EQ(parsed.elements.size(), 4U);
   EXPECT_EQ(rejection_at(parsed, 0), (Rejection{0, "date: missing", "{\"x\" : 1 }"}));
@@ -147,7 +146,7 @@ TEST_P(PayloadParser, KeepsRawJsonOfRejectionsByteForByte) {
   EXPECT_EQ(rejection_at(parsed, 3), (Rejection{3, "event: not an object", "[1, 2]"}));
 }
 
-TEST_P(PayloadParser, RejectsOnlyTheEventHoldingALoneSurrogateEscape) {
+TEST_P(PayloadParserTest, RejectsOnlyTheEventHoldingALoneSurrogateEscape) {
   std::string element = test_events::design_json().dump();
   element.replace(element.find(R"("city":"Madrid")"), 15, R"("city":"\ud800")");
   std::string body = "[";
@@ -170,7 +169,7 @@ TEST_P(PayloadParser, RejectsOnlyTheEventHoldingALoneSurrogateEscape) {
             Kind::InvalidJson);
 }
 
-TEST_P(PayloadParser, EmptyArrayHasNoElements) {
+TEST_P(PayloadParserTest, EmptyArrayHasNoElements) {
   for (const char* body : {"[]", " [ \n ] ", "\xEF\xBB\xBF[]"}) {
     const Parsed parsed = parse_whole(body);
     EXPECT_TRUE(parsed.elements.empty());
@@ -179,14 +178,14 @@ TEST_P(PayloadParser, EmptyArrayHasNoElements) {
   }
 }
 
-TEST_P(PayloadParser, AcceptsLeadingByteOrderMarkSplitAcrossFeeds) {
+TEST_P(PayloadParserTest, AcceptsLeadingByteOrderMarkSplitAcrossFeeds) {
   const std::string body = "\xEF\xBB\xBF[" + std::string(kDesignEvent) + "]";
   const Parsed parsed = parse_in_chunks(body, [] { return std::size_t{1}; });
   ASSERT_EQ(parsed.elements.size(), 1U);
   EXPECT_TRUE(std::holds_alternative<AcceptedEvent>(parsed.elements[0]));
 }
 
-TEST_P(PayloadParser, RejectsBodyThatIsNotAnArray) {
+TEST_P(PayloadParserTest, RejectsBodyThatIsNotAnArray) {
   for (const char* body : {"{}", "\"x\"", "null", "5", "{\"detail\":\"No event found for date\"}",
                            "\xEF\xBB\xBF{}", "\xEF\xBB[]", "]"}) {
     const auto error = payload_error(body);
@@ -196,7 +195,7 @@ TEST_P(PayloadParser, RejectsBodyThatIsNotAnArray) {
   EXPECT_EQ(payload_error("  {}")->offset(), 2U);
 }
 
-TEST_P(PayloadParser, RejectsEmptyOrWhitespaceBodyAsNotAnArray) {
+TEST_P(PayloadParserTest, RejectsEmptyOrWhitespaceBodyAsNotAnArray) {
   for (const char* body : {"", "   ", "\n\t\r ", "\xEF\xBB\xBF"}) {
     const auto error = payload_error(body);
     ASSERT_TRUE(error);
@@ -205,7 +204,7 @@ TEST_P(PayloadParser, RejectsEmptyOrWhitespaceBodyAsNotAnArray) {
   }
 }
 
-TEST_P(PayloadParser, ReportsTruncatedForEveryCutOfTheBody) {
+TEST_P(PayloadParserTest, ReportsTruncatedForEveryCutOfTheBody) {
   const std::string body = mixed_payload();
   const std::size_t close = body.rfind(']');
   for (std::size_t length = 3; length <= close; ++length) {  // past " \n" and before ']'
@@ -216,13 +215,13 @@ TEST_P(PayloadParser, ReportsTruncatedForEveryCutOfTheBody) {
   }
 }
 
-TEST_P(PayloadParser, ReportsTruncatedForUnclosedDeepNesting) {
+TEST_P(PayloadParserTest, ReportsTruncatedForUnclosedDeepNesting) {
   EXPECT_EQ(payload_error("[" + std::string(10000, '['))->kind(), Kind::Truncated);
   EXPECT_EQ(payload_error("[{\"a\":\"unterminated")->kind(), Kind::Truncated);
   EXPECT_EQ(payload_error("[{\"a\":\"\\")->kind(), Kind::Truncated);
 }
 
-TEST_P(PayloadParser, RejectsGarbageAfterClosingBracket) {
+TEST_P(PayloadParserTest, RejectsGarbageAfterClosingBracket) {
   for (const char* body : {"[] x", "[]]", "[],[]", "[1] {}"}) {
     const auto error = payload_error(body);
     ASSERT_TRUE(error) << body;
@@ -232,7 +231,7 @@ TEST_P(PayloadParser, RejectsGarbageAfterClosingBracket) {
   EXPECT_TRUE(parse_whole("[]  \n\t ").elements.empty());
 }
 
-TEST_P(PayloadParser, ReportsStructuralErrorsWithTheirOffset) {
+TEST_P(PayloadParserTest, ReportsStructuralErrorsWithTheirOffset) {
   const std::pair<const char*, std::uint64_t> cases[] = {
       {"[1,,2]", 3}, {"[1 2]", 3},        {"[1,]", 3},         {"[,1]", 1},       {"[{}{}]", 3},
       {"[}]", 1},    {"[{\"a\":1}}]", 8}, {"[\"a\"\"b\"]", 4}, {"[{} ,\n,{}]", 6}};
@@ -244,7 +243,7 @@ TEST_P(PayloadParser, ReportsStructuralErrorsWithTheirOffset) {
   }
 }
 
-TEST_P(PayloadParser, RejectsElementThatIsNotJsonAsInvalidJson) {
+TEST_P(PayloadParserTest, RejectsElementThatIsNotJsonAsInvalidJson) {
   for (const char* body : {"[{\"a\":tru}]", "[{\"a\":1,}]", "[{\"a\" 1}]", "[{\"a\":[1}]", "[nul]",
                            "[1x]", "[{\"a\":\"\x01\"}]"}) {
     const auto error = payload_error(body);
@@ -261,14 +260,14 @@ TEST_P(PayloadParser, RejectsElementThatIsNotJsonAsInvalidJson) {
   EXPECT_LE(error->offset(), 14U);
 }
 
-TEST_P(PayloadParser, RejectsInvalidUtf8InsideAnElementAsInvalidJson) {
+TEST_P(PayloadParserTest, RejectsInvalidUtf8InsideAnElementAsInvalidJson) {
   const auto error = payload_error("[" + with("/city", "x") + ",{\"city\":\"\xC3\x28\"}]");
   ASSERT_TRUE(error);
   EXPECT_EQ(error->kind(), Kind::InvalidJson);
   EXPECT_NE(std::string(error->what()).find("element 1"), std::string::npos) << error->what();
 }
 
-TEST_P(PayloadParser, RejectsOversizedElementAndContinues) {
+TEST_P(PayloadParserTest, RejectsOversizedElementAndContinues) {
   PayloadLimits limits;
   limits.max_event_bytes = 2000;
   const std::string big = R"({"big":")" + std::string(100000, 'x') + R"("})";
@@ -297,7 +296,7 @@ TEST_P(PayloadParser, RejectsOversizedElementAndContinues) {
             whole.elements);
 }
 
-TEST_P(PayloadParser, RejectsDeepNestingWithoutCrashing) {
+TEST_P(PayloadParserTest, RejectsDeepNestingWithoutCrashing) {
   const std::string deep_array = std::string(10000, '[') + std::string(10000, ']');
   const std::string deep_member = "{\"a\":" + deep_array + "}";
   const Parsed parsed =
@@ -308,7 +307,7 @@ TEST_P(PayloadParser, RejectsDeepNestingWithoutCrashing) {
   EXPECT_TRUE(std::holds_alternative<AcceptedEvent>(parsed.elements[2]));
 }
 
-TEST_P(PayloadParser, AppliesConfiguredDepthLimit) {
+TEST_P(PayloadParserTest, AppliesConfiguredDepthLimit) {
   PayloadLimits limits;
   limits.max_depth = 3;  // the design event reaches 4: event > data > group_ids > company
   const Parsed parsed = parse_whole("[" + std::string(kDesignEvent) + "]", limits);
@@ -327,7 +326,7 @@ struct Outcome {
 template <typename NextSize>
 Outcome outcome_in_chunks(std::string_view body, NextSize next_size) {
   RecordingSink sink;
-  models::PayloadParser parser(sink);
+  PayloadParser parser(sink);
   Outcome outcome;
   try {
     for (std::size_t at = 0; at < body.size();) {
@@ -344,7 +343,7 @@ Outcome outcome_in_chunks(std::string_view body, NextSize next_size) {
   return outcome;
 }
 
-TEST_P(PayloadParser, CorruptedPayloadsGiveTheSameOutcomeInAnyChunking) {
+TEST_P(PayloadParserTest, CorruptedPayloadsGiveTheSameOutcomeInAnyChunking) {
   const std::string original = mixed_payload();
   const char replacements[] = {'[', ']', '{', '}', ',', '"', '\\', ' ', 'x', '\xC3', '\0'};
   std::mt19937 random(2024);
@@ -369,14 +368,14 @@ TEST_P(PayloadParser, CorruptedPayloadsGiveTheSameOutcomeInAnyChunking) {
   }
 }
 
-TEST_P(PayloadParser, PayloadErrorIsATributaryError) {
+TEST_P(PayloadParserTest, PayloadErrorIsATributaryError) {
   RecordingSink sink;
   EXPECT_THROW(parse_payload("{}", sink), tributary::Error);
 }
 
-TEST_P(PayloadParser, RefusesToContinueAfterAnError) {
+TEST_P(PayloadParserTest, RefusesToContinueAfterAnError) {
   RecordingSink sink;
-  models::PayloadParser parser(sink);
+  PayloadParser parser(sink);
   EXPECT_THROW(parser.feed("[1,,"), PayloadError);
   EXPECT_THROW(parser.feed("2]"), tributary::Error);
   EXPECT_THROW(parser.finish(), tributary::Error);
@@ -454,7 +453,7 @@ TEST_P(PayloadParserHostile, ParseEventRefusesARawNulByte) {
   EXPECT_EQ(std::get<Rejection>(outcome).reason.rfind("event: not valid JSON", 0), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Readers, PayloadParser, test_events::kEachReader,
+INSTANTIATE_TEST_SUITE_P(Readers, PayloadParserTest, test_events::kEachReader,
                          test_events::ReaderName());
 INSTANTIATE_TEST_SUITE_P(Readers, PayloadParserHostile, test_events::kEachReader,
                          test_events::ReaderName());
