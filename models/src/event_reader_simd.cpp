@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -24,6 +23,7 @@
 #include <simdjson.h>
 
 #include "event_fields.hpp"
+#include "json_compact.hpp"
 #include "tributary/models/iso_time.hpp"
 
 namespace tributary::models::internal {
@@ -39,6 +39,7 @@ constexpr std::size_t kMaxFastBytes = 64U << 10;
 /// objects with more members (the duplicate-key search here is linear per key).
 constexpr std::size_t kMaxFastDepth = 16;
 constexpr std::size_t kMaxFastMembers = 32;
+constexpr CompactLimits kCompactLimits{kMaxFastDepth, kMaxFastMembers};
 /// The parser's first capacity in bytes; it doubles when an element is larger.
 constexpr std::size_t kFirstCapacity = 4U << 10;
 
@@ -68,123 +69,11 @@ std::atomic<JsonReader>& reader_setting() noexcept {
   return setting;
 }
 
-/// A string as nlohmann's dump() writes it (ensure_ascii off): `"`, `\` and control
-/// characters escaped (`\u00xx` in lower-case hex where there is no short form), every
-/// other byte as it is.
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t run = 0;  // start of the pending bytes that need no escape
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xF];
-    }
-  }
-  out.append(text.data() + run, text.size() - run);
-  out += '"';
-}
-
-template <typename Integer>
-void append_integer(std::string& out, Integer value) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out.append(digits, end);
-}
-
 /// The text of a string value without NUL (the reference rejects those); false otherwise.
 bool string_of(dom::element value, std::string_view& text) {
   if (value.type() != Type::STRING) return false;
   text = value.get_string().value_unsafe();
   return !contains_nul(text);
-}
-
-/// Appends `value` as nlohmann's dump() writes the subtree the reference keeps; `level` is
-/// its nesting level (the event is 1). False for what is left to the reference: a NUL, a
-/// duplicate key, nesting beyond the limit, a double (nlohmann has its own float format).
-bool append_json(std::string& out, dom::element value, std::size_t level, std::size_t max_depth) {
-  switch (value.type()) {
-    case Type::OBJECT: {
-      if (level > max_depth || level > kMaxFastDepth) return false;
-      const dom::object object = value.get_object().value_unsafe();
-      if (object.size() > kMaxFastMembers) return false;
-      out += '{';
-      for (auto it = object.begin(); it != object.end(); ++it) {
-        const std::string_view key = it.key();
-        if (contains_nul(key)) return false;
-        for (auto earlier = object.begin(); earlier != it; ++earlier) {
-          if (earlier.key() == key) return false;
-        }
-        if (it != object.begin()) out += ',';
-        append_json_string(out, key);
-        out += ':';
-        if (!append_json(out, it.value(), level + 1, max_depth)) return false;
-      }
-      out += '}';
-      return true;
-    }
-    case Type::ARRAY: {
-      if (level > max_depth || level > kMaxFastDepth) return false;
-      const dom::array array = value.get_array().value_unsafe();
-      out += '[';
-      bool first = true;
-      for (const dom::element child : array) {
-        if (!first) out += ',';
-        first = false;
-        if (!append_json(out, child, level + 1, max_depth)) return false;
-      }
-      out += ']';
-      return true;
-    }
-    case Type::STRING: {
-      std::string_view text;
-      if (!string_of(value, text)) return false;
-      append_json_string(out, text);
-      return true;
-    }
-    case Type::INT64:
-      append_integer(out, value.get_int64().value_unsafe());
-      return true;
-    case Type::UINT64:
-      append_integer(out, value.get_uint64().value_unsafe());
-      return true;
-    case Type::BOOL:
-      out += value.get_bool().value_unsafe() ? "true" : "false";
-      return true;
-    case Type::NULL_VALUE:
-      out += "null";
-      return true;
-    case Type::DOUBLE:
-      break;
-  }
-  return false;
 }
 
 /// One thread's parser and buffers, reused from element to element.
@@ -303,7 +192,7 @@ bool FastReader::add_extra(Scope scope, std::string_view key, dom::element value
   if (!out.empty()) out += ',';
   append_json_string(out, key);
   out += ':';
-  return append_json(out, value, scope == Scope::kRoot ? 2 : 3, max_depth_);
+  return append_compact_json(out, value, scope == Scope::kRoot ? 2 : 3, max_depth_, kCompactLimits);
 }
 
 bool FastReader::assign(Field field, dom::element value, UserEvent& event) const {
@@ -380,7 +269,7 @@ bool FastReader::assign(Field field, dom::element value, UserEvent& event) const
       std::string& slot =
           field == Field::kGroupFirstEvent ? event.data.group_first_event : event.data.group_ids;
       slot.clear();
-      return append_json(slot, value, 3, max_depth_);
+      return append_compact_json(slot, value, 3, max_depth_, kCompactLimits);
     }
     case Kind::kObject:
     case Kind::kUnknown:
