@@ -54,6 +54,8 @@ enum class JsonVerdict {
 /// NUL byte anywhere is kInvalid (nlohmann alone would read it as the end of the input).
 JsonVerdict json_verdict(std::string_view text, std::size_t* elements = nullptr);
 
+// The two readers (fuzz_differential.cpp).
+
 /// Selects a per-event reader while it lives, then the one selected before.
 class ScopedJsonReader {
  public:
