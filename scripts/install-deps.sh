@@ -10,6 +10,7 @@ packages=(
   libyaml-cpp-dev libcpp-httplib-dev zlib1g-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev
   libxxhash-dev  # the payload digest (XXH3-128)
+  libsimdjson-dev  # the fast per-event reader (models/src/event_reader_simd.cpp)
   postgresql-15 postgresql-client-15 postgresql-15-pgtap
   curl procps python3-prometheus-client
   systemd  # systemd-analyze: the tests verify deploy/systemd/

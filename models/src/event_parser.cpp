@@ -7,6 +7,7 @@
 
 #include "event_fields.hpp"
 #include "event_reader.hpp"
+#include "event_reader_simd.hpp"
 #include "tributary/models/payload_parser.hpp"
 
 namespace tributary::models {
@@ -20,7 +21,8 @@ EventOutcome parse_event(std::string_view json_text, std::size_t position) {
     return Rejection{position, std::move(reason), std::string(json_text)};
   }
   UserEvent event;
-  internal::ReadResult result = internal::read_event(json_text, PayloadLimits{}.max_depth, event);
+  internal::ReadResult result =
+      internal::read_event_default(json_text, PayloadLimits{}.max_depth, event);
   switch (result.status) {
     case internal::ReadStatus::kAccepted:
       return event;

@@ -3,21 +3,20 @@
 #include <cstring>
 
 #include <algorithm>
-#include <array>
+#include <cstdint>
 #include <utility>
 
+#include "byte_scan.hpp"
 #include "event_reader.hpp"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "event_reader_simd.hpp"
 
 namespace tributary::models {
 
 // The scanner finds each top-level element's exact bytes without parsing them: it follows
 // strings (and their escapes) and bracket depth only. The element's text is then validated
-// by the same reader as parse_event(). Its state survives between feed() calls, so bytes
-// may be split anywhere, even inside a UTF-8 sequence or an escape.
+// by the same reader as parse_event() (the fast one, falling back to the reference). Its
+// state survives between feed() calls, so bytes may be split anywhere, even inside a UTF-8
+// sequence or an escape.
 enum class PayloadParser::State : std::uint8_t {
   kBom,           // at the start: an optional UTF-8 byte-order mark
   kBeforeArray,   // whitespace, then `[`
@@ -31,74 +30,12 @@ enum class PayloadParser::State : std::uint8_t {
 
 namespace {
 
+using internal::find_string_stop;
+using internal::find_structure_stop;
+using internal::skip_blocks;
+
 /// How much of an oversized element is kept as the rejection's raw_json.
 constexpr std::size_t kRawPrefix = 64U << 10;
-
-using StopTable = std::array<bool, 256>;
-
-constexpr StopTable make_stops(std::string_view bytes) {
-  StopTable table{};
-  for (const char c : bytes) table[static_cast<unsigned char>(c)] = true;
-  return table;
-}
-
-constexpr StopTable kStringStops = make_stops("\"\\");
-constexpr StopTable kStructureStops = make_stops("\"{}[]");
-
-/// The first byte in [p, end) that the table marks, or end.
-inline const char* find_stop(const char* p, const char* end, const StopTable& stops) {
-  while (end - p >= 4) {
-    if (stops[static_cast<unsigned char>(p[0])]) return p;
-    if (stops[static_cast<unsigned char>(p[1])]) return p + 1;
-    if (stops[static_cast<unsigned char>(p[2])]) return p + 2;
-    if (stops[static_cast<unsigned char>(p[3])]) return p + 3;
-    p += 4;
-  }
-  while (p != end && !stops[static_cast<unsigned char>(*p)]) ++p;
-  return p;
-}
-
-#if defined(__SSE2__)
-// 16 bytes at a time: the scanner runs over every byte of the day before nlohmann does.
-inline const char* find_string_stop(const char* p, const char* end) {
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  while (end - p >= 16) {
-    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const int mask = _mm_movemask_epi8(
-        _mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)));
-    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
-    p += 16;
-  }
-  return find_stop(p, end, kStringStops);
-}
-
-inline const char* find_structure_stop(const char* p, const char* end) {
-  // `{` and `[` differ only in bit 0x20, as do `}` and `]`.
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i case_bit = _mm_set1_epi8(0x20);
-  const __m128i open = _mm_set1_epi8('{');
-  const __m128i close = _mm_set1_epi8('}');
-  while (end - p >= 16) {
-    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i folded = _mm_or_si128(chunk, case_bit);
-    const __m128i hits =
-        _mm_or_si128(_mm_cmpeq_epi8(chunk, quote),
-                     _mm_or_si128(_mm_cmpeq_epi8(folded, open), _mm_cmpeq_epi8(folded, close)));
-    const int mask = _mm_movemask_epi8(hits);
-    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
-    p += 16;
-  }
-  return find_stop(p, end, kStructureStops);
-}
-#else
-inline const char* find_string_stop(const char* p, const char* end) {
-  return find_stop(p, end, kStringStops);
-}
-inline const char* find_structure_stop(const char* p, const char* end) {
-  return find_stop(p, end, kStructureStops);
-}
-#endif
 
 inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -238,7 +175,13 @@ PayloadSummary PayloadParser::finish() {
 
 // Scans the current element from p; returns where it stopped (end, or just past the element).
 const char* PayloadParser::scan_element(const char* p, const char* end) {
+  const char* byte_wise_until = p;  // where skip_blocks() last declined a block, plus 64
   while (p != end) {
+    if (depth_ > 0 && !escaped_ && p >= byte_wise_until) {
+      p = skip_blocks(p, end, depth_, in_string_);
+      byte_wise_until = end - p > 64 ? p + 64 : end;
+      if (p == end) break;
+    }
     if (in_string_) {
       if (escaped_) {
         escaped_ = false;
@@ -403,7 +346,7 @@ void PayloadParser::take_element(std::string_view text) {
              ": a raw NUL byte");
   }
   UserEvent event;
-  internal::ReadResult result = internal::read_event(text, limits_.max_depth, event);
+  internal::ReadResult result = internal::read_event_default(text, limits_.max_depth, event);
   switch (result.status) {
     case internal::ReadStatus::kAccepted:
       element_.clear();

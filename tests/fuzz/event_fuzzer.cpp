@@ -5,7 +5,10 @@
 //   - a rejection keeps the position and the exact text; `event: not valid JSON: ...` only
 //     for text nlohmann refuses too, otherwise a known rule on JSON nlohmann accepts;
 //   - the same text as the only element of a payload (`[` text `]`) through PayloadParser
-//     gives the same event, or the same rejection.
+//     gives the same event, or the same rejection;
+//   - the two per-event readers agree: parse_event() gives the identical event or rejection
+//     with the fast reader and with the reference alone, and whatever the fast reader takes
+//     itself (at the default depth limit and at small ones) the reference reads the same.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -55,9 +58,19 @@ std::string_view trim_json_space(std::string_view text) {
 // NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const models::EventOutcome outcome = models::parse_event(text, kPosition);
-  const JsonVerdict verdict = tributary::fuzz::json_verdict(text);
   const models::PayloadLimits limits;
+  // Differential: the reference reader alone, then the fast one (the default) falling back.
+  models::EventOutcome by_reference;
+  {
+    const tributary::fuzz::ScopedJsonReader reference(models::internal::JsonReader::kReference);
+    by_reference = models::parse_event(text, kPosition);
+  }
+  const tributary::fuzz::ScopedJsonReader fast(models::internal::JsonReader::kFast);
+  const models::EventOutcome outcome = models::parse_event(text, kPosition);
+  tributary::fuzz::check_same_outcome(outcome, by_reference, "fast vs reference reader");
+  tributary::fuzz::check_fast_reader(text, limits.max_depth);
+  tributary::fuzz::check_fast_reader(text, 1 + size % 4);
+  const JsonVerdict verdict = tributary::fuzz::json_verdict(text);
 
   const auto* event = std::get_if<models::UserEvent>(&outcome);
   const auto* rejection = std::get_if<models::Rejection>(&outcome);

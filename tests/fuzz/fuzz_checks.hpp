@@ -1,13 +1,16 @@
 #pragma once
 // What the fuzz targets check besides "no crash": the rules of docs/validation.md on every
-// accepted event, the shape of every rejection, and whether a text is JSON at all (by
-// nlohmann, independently of tributary's scanner). A broken rule prints what and where,
-// then abort()s, so libFuzzer keeps the input as a crash artifact.
+// accepted event, the shape of every rejection, whether a text is JSON at all (by
+// nlohmann, independently of tributary's scanner), and that the two per-event readers
+// (the fast one and the reference) agree. A broken rule prints what and where, then
+// abort()s, so libFuzzer keeps the input as a crash artifact.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
+#include "event_reader_simd.hpp"
+#include "tributary/models/event_parser.hpp"
 #include "tributary/models/payload_parser.hpp"
 #include "tributary/models/user_event.hpp"
 
@@ -51,5 +54,31 @@ enum class JsonVerdict {
 /// NUL byte anywhere is kInvalid (nlohmann alone would read it as the end of the input).
 JsonVerdict json_verdict(std::string_view text, std::size_t* elements = nullptr);
 
+// The two readers (fuzz_differential.cpp).
+
+/// Selects a per-event reader while it lives, then the one selected before.
+class ScopedJsonReader {
+ public:
+  explicit ScopedJsonReader(models::internal::JsonReader reader);
+  ~ScopedJsonReader();
+  ScopedJsonReader(const ScopedJsonReader&) = delete;
+  ScopedJsonReader& operator=(const ScopedJsonReader&) = delete;
+
+ private:
+  models::internal::JsonReader saved_;
+};
+
+/// The first field in which two events differ ("" when they are equal), for messages.
+std::string first_difference(const models::UserEvent& a, const models::UserEvent& b);
+
+/// Aborts unless the fast reader, when it takes `text` at all, reads exactly the event the
+/// reference reader reads (which must accept it); and unless it leaves the event untouched
+/// when it declines.
+void check_fast_reader(std::string_view text, std::size_t max_depth);
+
+/// Aborts unless two outcomes of parse_event() are identical (the same event in every
+/// field, or the same rejection: position, reason, raw text).
+void check_same_outcome(const models::EventOutcome& a, const models::EventOutcome& b,
+                        std::string_view what);
 
 }  // namespace tributary::fuzz

@@ -12,7 +12,9 @@
 //     parse_event() on the same element text;
 //   - the body is accepted exactly when nlohmann, parsing it on its own, finds a JSON
 //     array, with as many elements;
-//   - after a PayloadError the parser refuses more input with tributary::Error.
+//   - after a PayloadError the parser refuses more input with tributary::Error;
+//   - the two per-event readers agree: fed whole, the fast reader (falling back to the
+//     reference) and the reference alone give the identical outcome.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -243,7 +245,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     limits.max_depth = 1 + (hash >> 24) % 8;
   }
 
+  Outcome by_reference;
+  {
+    const tributary::fuzz::ScopedJsonReader reference(models::internal::JsonReader::kReference);
+    by_reference = run(body, limits, Chunking::kWhole, 0);
+  }
+  const tributary::fuzz::ScopedJsonReader fast(models::internal::JsonReader::kFast);
   const Outcome whole = run(body, limits, Chunking::kWhole, 0);
+  compare(whole, by_reference, "fast vs reference reader");
   check(body, limits, whole);
   compare(whole, run(body, limits, Chunking::kRandom, hash), "whole vs random chunks");
   if (size <= (256U << 10)) {

@@ -1,8 +1,10 @@
 // parse_event(): events that break a rule, each with exactly one `<dotted.path>: <rule>`.
 #include "tributary/models/event_parser.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <variant>
 
 #include <gtest/gtest.h>
@@ -30,34 +32,51 @@ std::string nested(std::size_t levels) {
   return std::string(levels, '[') + std::string(levels, ']');
 }
 
-class EventParserRequiredField : public ::testing::TestWithParam<const char*> {};
+// Every test runs with each per-event reader (Readers/EventParserRejection.Name/fast, ...).
+class EventParserRejection : public test_events::EachReader {};
+
+class EventParserRequiredField
+    : public ::testing::TestWithParam<std::tuple<internal::JsonReader, const char*>> {
+ protected:
+  const char* field() const { return std::get<1>(GetParam()); }
+
+ private:
+  test_events::ScopedJsonReader reader_{std::get<0>(GetParam())};
+};
 
 TEST_P(EventParserRequiredField, RejectsEventWithoutIt) {
-  std::string pointer = std::string("/") + GetParam();
+  std::string pointer = std::string("/") + field();
   if (pointer == "/data.path") pointer = "/data/path";
-  EXPECT_EQ(reason(without(pointer)), std::string(GetParam()) + ": missing");
+  EXPECT_EQ(reason(without(pointer)), std::string(field()) + ": missing");
 }
 
-INSTANTIATE_TEST_SUITE_P(EventParser, EventParserRequiredField,
-                         ::testing::Values("date", "device_id", "event_time", "amp_id", "user_id",
-                                           "server_upload_time", "server_received_time",
-                                           "processed_time", "client_event_time",
-                                           "client_upload_time", "event_type", "data_type", "data",
-                                           "data.path", "user_properties"));
+INSTANTIATE_TEST_SUITE_P(
+    EventParser, EventParserRequiredField,
+    ::testing::Combine(test_events::kEachReader,
+                       ::testing::Values("date", "device_id", "event_time", "amp_id", "user_id",
+                                         "server_upload_time", "server_received_time",
+                                         "processed_time", "client_event_time",
+                                         "client_upload_time", "event_type", "data_type", "data",
+                                         "data.path", "user_properties")),
+    [](const auto& info) {
+      std::string name = std::get<1>(info.param);
+      std::replace(name.begin(), name.end(), '.', '_');
+      return name + "_" + test_events::reader_name(std::get<0>(info.param));
+    });
 
-TEST(EventParserRejection, ReportsMissingFieldsInFixedOrder) {
+TEST_P(EventParserRejection, ReportsMissingFieldsInFixedOrder) {
   EXPECT_EQ(reason(R"({"user_properties":{},"event_type":"x"})"), "date: missing");
   EXPECT_EQ(reason(R"({"date":"2024-01-05","device_id":"d"})"), "event_time: missing");
   EXPECT_EQ(reason(R"({})"), "date: missing");
 }
 
-TEST(EventParserRejection, ReportsFirstViolationInDocumentOrder) {
+TEST_P(EventParserRejection, ReportsFirstViolationInDocumentOrder) {
   EXPECT_EQ(reason(with_raw(R"("user_id":"x","device_id":"",)")), "user_id: not an integer");
   // A violation met while reading wins over a field found missing at the end.
   EXPECT_EQ(reason(R"({"device_id":""})"), "device_id: empty");
 }
 
-TEST(EventParserRejection, RejectsNonStringForStringFields) {
+TEST_P(EventParserRejection, RejectsNonStringForStringFields) {
   EXPECT_EQ(reason(with("/device_id", 5)), "device_id: not a string");
   EXPECT_EQ(reason(with("/event_type", nullptr)), "event_type: not a string");
   EXPECT_EQ(reason(with("/data_type", ordered_json::array())), "data_type: not a string");
@@ -75,7 +94,7 @@ TEST(EventParserRejection, RejectsNonStringForStringFields) {
             "user_properties.user_signup_date: not a string");
 }
 
-TEST(EventParserRejection, RejectsNonIntegerForEachIntegerField) {
+TEST_P(EventParserRejection, RejectsNonIntegerForEachIntegerField) {
   for (const char* field :
        {"event_time", "amp_id", "user_id", "server_upload_time", "server_received_time",
         "processed_time", "client_event_time", "client_upload_time"}) {
@@ -89,13 +108,13 @@ TEST(EventParserRejection, RejectsNonIntegerForEachIntegerField) {
   }
 }
 
-TEST(EventParserRejection, RejectsDigitStringsThatAreNotPlainIntegers) {
+TEST_P(EventParserRejection, RejectsDigitStringsThatAreNotPlainIntegers) {
   for (const char* text : {"", "-", "+5", " 5", "5 ", "1e3", "5.0", "0x10", "--1"}) {
     EXPECT_EQ(reason(with("/amp_id", text)), "amp_id: not an integer") << text;
   }
 }
 
-TEST(EventParserRejection, RejectsNonIntegralNumbersWithExponent) {
+TEST_P(EventParserRejection, RejectsNonIntegralNumbersWithExponent) {
   EXPECT_EQ(reason(with_raw_value("amp_id", "1.25e1")), "amp_id: not an integer");
   EXPECT_EQ(reason(with_raw_value("amp_id", "5.01")), "amp_id: not an integer");
   // Read exactly, not through a double: these would round to an integer.
@@ -105,14 +124,14 @@ TEST(EventParserRejection, RejectsNonIntegralNumbersWithExponent) {
   EXPECT_EQ(reason(with_raw_value("amp_id", "123e-1")), "amp_id: not an integer");
 }
 
-TEST(EventParserRejection, RejectsNonIntegerCorporateId) {
+TEST_P(EventParserRejection, RejectsNonIntegerCorporateId) {
   EXPECT_EQ(reason(with("/user_properties/user_corporate_id", "abc")),
             "user_properties.user_corporate_id: not an integer");
   EXPECT_EQ(reason(with("/user_properties/user_corporate_id", false)),
             "user_properties.user_corporate_id: not an integer");
 }
 
-TEST(EventParserRejection, RejectsIntegersBeyondInt64AsOutOfRange) {
+TEST_P(EventParserRejection, RejectsIntegersBeyondInt64AsOutOfRange) {
   EXPECT_EQ(reason(with_raw_value("event_time", "9223372036854775808")),
             "event_time: out of range");
   EXPECT_EQ(reason(with_raw_value("event_time", "-9223372036854775809")),
@@ -133,7 +152,7 @@ TEST(EventParserRejection, RejectsIntegersBeyondInt64AsOutOfRange) {
             "user_properties.user_corporate_id: out of range");
 }
 
-TEST(EventParserRejection, RejectsNonBooleans) {
+TEST_P(EventParserRejection, RejectsNonBooleans) {
   EXPECT_EQ(reason(with("/data/user_properties_updated", "yes")),
             "data.user_properties_updated: not a boolean");
   EXPECT_EQ(reason(with("/data/user_properties_updated", 1)),
@@ -144,7 +163,7 @@ TEST(EventParserRejection, RejectsNonBooleans) {
             "user_properties.user_corporate_is_demo: not a boolean");
 }
 
-TEST(EventParserRejection, RejectsNonObjects) {
+TEST_P(EventParserRejection, RejectsNonObjects) {
   EXPECT_EQ(reason(with("/data", "x")), "data: not an object");
   EXPECT_EQ(reason(with("/data", ordered_json::array())), "data: not an object");
   EXPECT_EQ(reason(with("/data", nullptr)), "data: not an object");
@@ -155,7 +174,7 @@ TEST(EventParserRejection, RejectsNonObjects) {
   EXPECT_EQ(reason(with("/data/group_first_event", 0)), "data.group_first_event: not an object");
 }
 
-TEST(EventParserRejection, RejectsInvalidDates) {
+TEST_P(EventParserRejection, RejectsInvalidDates) {
   for (const char* text : {"2024-02-30", "2023-02-29", "2024-01-05T24:00:00", "2024-01-05T12:60",
                            "yesterday", "", "05/01/2024", "2024-01-05T00:00:00+25:00"}) {
     EXPECT_EQ(reason(with("/date", text)), "date: not a valid date") << text;
@@ -164,11 +183,11 @@ TEST(EventParserRejection, RejectsInvalidDates) {
             "user_properties.user_signup_date: not a valid date");
 }
 
-TEST(EventParserRejection, RejectsEmptyDeviceId) {
+TEST_P(EventParserRejection, RejectsEmptyDeviceId) {
   EXPECT_EQ(reason(with("/device_id", "")), "device_id: empty");
 }
 
-TEST(EventParserRejection, RejectsDeviceIdLongerThan36Chars) {
+TEST_P(EventParserRejection, RejectsDeviceIdLongerThan36Chars) {
   EXPECT_EQ(reason(with("/device_id", std::string(37, 'a'))),
             "device_id: longer than 36 characters");
   std::string id;
@@ -176,7 +195,7 @@ TEST(EventParserRejection, RejectsDeviceIdLongerThan36Chars) {
   EXPECT_EQ(reason(with("/device_id", id)), "device_id: longer than 36 characters");
 }
 
-TEST(EventParserRejection, RejectsNulInAnyStringValue) {
+TEST_P(EventParserRejection, RejectsNulInAnyStringValue) {
   EXPECT_EQ(reason(with("/city", std::string("Mad\0rid", 7))), "city: contains a NUL character");
   EXPECT_EQ(reason(with("/device_id", std::string("\0", 1))),
             "device_id: contains a NUL character");
@@ -186,7 +205,7 @@ TEST(EventParserRejection, RejectsNulInAnyStringValue) {
             "user_properties.user_role: contains a NUL character");
 }
 
-TEST(EventParserRejection, RejectsNulInsideExtrasAndGroups) {
+TEST_P(EventParserRejection, RejectsNulInsideExtrasAndGroups) {
   EXPECT_EQ(reason(with_raw(R"("foo":{"bar":["a","b\u0000"]},)")),
             "foo.bar[1]: contains a NUL character");
   EXPECT_EQ(reason(with("/data/group_ids", ordered_json::parse(R"({"company":["17","\u0000"]})"))),
@@ -194,7 +213,7 @@ TEST(EventParserRejection, RejectsNulInsideExtrasAndGroups) {
   EXPECT_EQ(reason(with_raw(R"("x":"\u0000",)", "data")), "data.x: contains a NUL character");
 }
 
-TEST(EventParserRejection, RejectsNulInAKey) {
+TEST_P(EventParserRejection, RejectsNulInAKey) {
   EXPECT_EQ(reason(with_raw(R"("fo\u0000o":1,)")), R"(fo\u0000o: contains a NUL character)");
   EXPECT_EQ(reason(with_raw(R"("a\u0000":1,)", "user_properties")),
             R"(user_properties.a\u0000: contains a NUL character)");
@@ -202,7 +221,7 @@ TEST(EventParserRejection, RejectsNulInAKey) {
             R"(data.group_first_event.c\u0000: contains a NUL character)");
 }
 
-TEST(EventParserRejection, RejectsDuplicateKeyAtItsPath) {
+TEST_P(EventParserRejection, RejectsDuplicateKeyAtItsPath) {
   EXPECT_EQ(reason(with_raw(R"("device_id":"x",)")), "device_id: duplicate key");
   EXPECT_EQ(reason(with_raw(R"("foo":1,"foo":2,)")), "foo: duplicate key");
   EXPECT_EQ(reason(with_raw(R"("path":"/x",)", "data")), "data.path: duplicate key");
@@ -214,7 +233,7 @@ TEST(EventParserRejection, RejectsDuplicateKeyAtItsPath) {
   EXPECT_EQ(reason(with_raw(R"("n":{"k":1,"k":2},)")), "n.k: duplicate key");
 }
 
-TEST(EventParserRejection, RejectsElementThatIsNotAnObject) {
+TEST_P(EventParserRejection, RejectsElementThatIsNotAnObject) {
   for (const char* text : {"5", R"("x")", "[]", "null", "true", "[{}]", "1e999"}) {
     const EventOutcome outcome = parse_event(text, 3);
     ASSERT_TRUE(std::holds_alternative<Rejection>(outcome)) << text;
@@ -222,14 +241,14 @@ TEST(EventParserRejection, RejectsElementThatIsNotAnObject) {
   }
 }
 
-TEST(EventParserRejection, RejectsNestingDeeperThanLimit) {
+TEST_P(EventParserRejection, RejectsNestingDeeperThanLimit) {
   std::string within = with_raw(R"("deep":)" + nested(63) + ",");  // the event is level 1
   EXPECT_EQ(reason(within), "<accepted>");
   EXPECT_EQ(reason(with_raw(R"("deep":)" + nested(64) + ",")),
             "event: nested deeper than 64 levels");
 }
 
-TEST(EventParserRejection, Rejects10000LevelNestingWithoutCrashing) {
+TEST_P(EventParserRejection, Rejects10000LevelNestingWithoutCrashing) {
   EXPECT_EQ(reason(with_raw(R"("deep":)" + nested(10000) + ",")),
             "event: nested deeper than 64 levels");
   EXPECT_EQ(reason(nested(10000)), "event: not an object");
@@ -239,7 +258,7 @@ TEST(EventParserRejection, Rejects10000LevelNestingWithoutCrashing) {
   EXPECT_EQ(reason(objects), "event: nested deeper than 64 levels");
 }
 
-TEST(EventParserRejection, ReadsOnPastANumberBeyondADoubleToTellTextThatIsNotJson) {
+TEST_P(EventParserRejection, ReadsOnPastANumberBeyondADoubleToTellTextThatIsNotJson) {
   for (const char* text :
        {R"({"x":1e999}})", R"({"x":1e999, "y": })", R"({"x":[1e999, 2e999 3]})"}) {
     const EventOutcome outcome = parse_event(text, 0);
@@ -251,7 +270,7 @@ TEST(EventParserRejection, ReadsOnPastANumberBeyondADoubleToTellTextThatIsNotJso
   EXPECT_EQ(reason(with_raw(R"("big":[1e999, -1e999],)")), "big[0]: out of range");
 }
 
-TEST(EventParserRejection, RejectsTextThatIsNotJsonWithItsOriginalBytes) {
+TEST_P(EventParserRejection, RejectsTextThatIsNotJsonWithItsOriginalBytes) {
   const std::string text = R"({"date": tru})";
   const EventOutcome outcome = parse_event(text, 7);
   ASSERT_TRUE(std::holds_alternative<Rejection>(outcome));
@@ -261,19 +280,19 @@ TEST(EventParserRejection, RejectsTextThatIsNotJsonWithItsOriginalBytes) {
   EXPECT_EQ(rejection.reason.rfind("event: not valid JSON: ", 0), 0U) << rejection.reason;
 }
 
-TEST(EventParserRejection, RejectsInvalidUtf8AsNotValidJson) {
+TEST_P(EventParserRejection, RejectsInvalidUtf8AsNotValidJson) {
   const std::string reason_text = reason(with_raw("\"k\":\"\xC3\x28\","));
   EXPECT_EQ(reason_text.rfind("event: not valid JSON: ", 0), 0U) << reason_text;
   for (const char c : reason_text) EXPECT_LT(static_cast<unsigned char>(c), 0x80U);
 }
 
-TEST(EventParserRejection, NotValidJsonWinsOverAnEarlierRuleViolation) {
+TEST_P(EventParserRejection, NotValidJsonWinsOverAnEarlierRuleViolation) {
   const std::string text = with("/device_id", "") + " garbage";
   EXPECT_EQ(reason(text).rfind("event: not valid JSON: ", 0), 0U);
   EXPECT_EQ(reason("").rfind("event: not valid JSON: ", 0), 0U);
 }
 
-TEST(EventParserRejection, KeepsRawJsonByteForByte) {
+TEST_P(EventParserRejection, KeepsRawJsonByteForByte) {
   const std::string text = " {\"device_id\" : \"\" ,\n\t\"x\":\"\\u00e9\"} ";
   const EventOutcome outcome = parse_event(text, 0);
   ASSERT_TRUE(std::holds_alternative<Rejection>(outcome));
@@ -282,7 +301,7 @@ TEST(EventParserRejection, KeepsRawJsonByteForByte) {
 
 // `\uD800`..`\uDFFF` escapes that are not a surrogate pair: valid JSON grammar, but no
 // Unicode text, so Postgres could not store the value. Only that event is rejected.
-TEST(EventParserRejection, RejectsALoneSurrogateEscapeInAValueWithItsPath) {
+TEST_P(EventParserRejection, RejectsALoneSurrogateEscapeInAValueWithItsPath) {
   constexpr const char* kReason = "city: invalid Unicode escape";
   EXPECT_EQ(reason(with_raw_value("city", R"("\ud800")")), kReason);
   EXPECT_EQ(reason(with_raw_value("city", R"("a\uDBFF\u0041b")")), kReason);  // high, not low
@@ -304,7 +323,7 @@ TEST(EventParserRejection, RejectsALoneSurrogateEscapeInAValueWithItsPath) {
   EXPECT_EQ(reason(with_raw_value("city", R"("while parsing object key - \ud800")")), kReason);
 }
 
-TEST(EventParserRejection, RejectsALoneSurrogateEscapeInAKeyWithThePathOfItsObject) {
+TEST_P(EventParserRejection, RejectsALoneSurrogateEscapeInAKeyWithThePathOfItsObject) {
   EXPECT_EQ(reason(with_raw(R"("\ud800":1,)")), "event: invalid Unicode escape");
   EXPECT_EQ(reason(with_raw(R"("k\udfff":1,)", "user_properties")),
             "user_properties: invalid Unicode escape");
@@ -312,7 +331,7 @@ TEST(EventParserRejection, RejectsALoneSurrogateEscapeInAKeyWithThePathOfItsObje
             "nested.ok[1]: invalid Unicode escape");
 }
 
-TEST(EventParserRejection, AcceptsAValidSurrogatePair) {
+TEST_P(EventParserRejection, AcceptsAValidSurrogatePair) {
   const UserEvent event = test_events::accepted(with_raw_value("city", R"("\ud83d\ude00")"));
   EXPECT_EQ(event.city, std::optional<std::string>("\xF0\x9F\x98\x80"));
   const UserEvent extra = test_events::accepted(with_raw(R"("\uD83D\uDE00":"\uDBFF\uDFFF",)"));
@@ -320,12 +339,12 @@ TEST(EventParserRejection, AcceptsAValidSurrogatePair) {
             std::optional<std::string>("{\"\xF0\x9F\x98\x80\":\"\xF4\x8F\xBF\xBF\"}"));
 }
 
-TEST(EventParserRejection, KeepsTheFirstViolationBeforeALoneSurrogate) {
+TEST_P(EventParserRejection, KeepsTheFirstViolationBeforeALoneSurrogate) {
   EXPECT_EQ(reason(with_raw(R"("user_id":"x","foo":"\ud800",)")), "user_id: not an integer");
   EXPECT_EQ(reason(with_raw(R"("foo":"\ud800","bar":1e999,)")), "foo: invalid Unicode escape");
 }
 
-TEST(EventParserRejection, TextThatIsNotJsonAfterALoneSurrogateIsStillNotJson) {
+TEST_P(EventParserRejection, TextThatIsNotJsonAfterALoneSurrogateIsStillNotJson) {
   for (const char* text :
        {R"({"city":"\ud800", junk})", R"({"city":"\ud800\x"})", R"({"city":"\ud800\u12"})",
         R"({"city":"\ud800)", R"({"a":"\udc00","b":tru})", "{\"a\":\"\\ud800\",\"b\":\"\xff\"}",
@@ -333,6 +352,9 @@ TEST(EventParserRejection, TextThatIsNotJsonAfterALoneSurrogateIsStillNotJson) {
     EXPECT_EQ(reason(text).rfind("event: not valid JSON: ", 0), 0u) << text << ": " << reason(text);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Readers, EventParserRejection, test_events::kEachReader,
+                         test_events::ReaderName());
 
 }  // namespace
 }  // namespace tributary::models

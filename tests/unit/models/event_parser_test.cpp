@@ -28,7 +28,10 @@ Timestamp at(date::sys_days day, int hours, int minutes, int seconds = 0) {
          std::chrono::seconds{seconds};
 }
 
-TEST(EventParser, AcceptsDesignExampleWithEveryFieldFlattened) {
+// Every test runs with each per-event reader (Readers/EventParser.Name/fast, .../reference).
+class EventParser : public test_events::EachReader {};
+
+TEST_P(EventParser, AcceptsDesignExampleWithEveryFieldFlattened) {
   const UserEvent event = accepted(kDesignEvent);
   EXPECT_EQ(event.event_date, ymd(2024, 1, 5));
   EXPECT_EQ(event.device_id, "3f1c9a2e-8d4b-4c1e-9a7f-2b6d5e4c3a10");
@@ -62,7 +65,7 @@ TEST(EventParser, AcceptsDesignExampleWithEveryFieldFlattened) {
   EXPECT_EQ(event.extras, std::nullopt);
 }
 
-TEST(EventParser, AcceptsMinimalEventWithOptionalFieldsAbsent) {
+TEST_P(EventParser, AcceptsMinimalEventWithOptionalFieldsAbsent) {
   const UserEvent event =
       accepted(R"({"date":"2024-01-05","device_id":"d","event_time":1,"amp_id":2,"user_id":3,)"
                R"("server_upload_time":4,"server_received_time":5,"processed_time":6,)"
@@ -79,18 +82,18 @@ TEST(EventParser, AcceptsMinimalEventWithOptionalFieldsAbsent) {
   EXPECT_EQ(event.client_upload_time, 8);
 }
 
-TEST(EventParser, CoercesIntegralFloatToInteger) {
+TEST_P(EventParser, CoercesIntegralFloatToInteger) {
   EXPECT_EQ(accepted(with("/event_time", ordered_json::parse("5.0"))).event_time, 5);
   EXPECT_EQ(accepted(with("/amp_id", ordered_json::parse("-12.000"))).amp_id, -12);
 }
 
-TEST(EventParser, CoercesIntegralFloatWrittenWithFractionOfZerosExactly) {
+TEST_P(EventParser, CoercesIntegralFloatWrittenWithFractionOfZerosExactly) {
   std::string text = with("/event_time", 0);
   text.replace(text.find("\"event_time\":0"), 14, "\"event_time\":1704445200123.000");
   EXPECT_EQ(accepted(text).event_time, 1704445200123);
 }
 
-TEST(EventParser, CoercesIntegralFloatWithExponent) {
+TEST_P(EventParser, CoercesIntegralFloatWithExponent) {
   std::string text = with("/user_id", 0);
   text.replace(text.find("\"user_id\":0"), 11, "\"user_id\":1.7e3");
   EXPECT_EQ(accepted(text).user_id, 1700);
@@ -99,7 +102,7 @@ TEST(EventParser, CoercesIntegralFloatWithExponent) {
 // An integral number is read exactly from its text in every notation, never through a
 // double: around 2^53, where doubles stop telling neighbouring integers apart, each value
 // is kept as written.
-TEST(EventParser, ReadsIntegralNumbersAround2To53ExactlyInEveryNotation) {
+TEST_P(EventParser, ReadsIntegralNumbersAround2To53ExactlyInEveryNotation) {
   const auto event_time = [](const std::string& raw) {
     std::string text = with("/event_time", 0);
     text.replace(text.find("\"event_time\":0"), 14, "\"event_time\":" + raw);
@@ -124,7 +127,7 @@ TEST(EventParser, ReadsIntegralNumbersAround2To53ExactlyInEveryNotation) {
   EXPECT_EQ(event_time("-0.0"), 0);
 }
 
-TEST(EventParser, CoercesDigitStringToInteger) {
+TEST_P(EventParser, CoercesDigitStringToInteger) {
   EXPECT_EQ(accepted(with("/event_time", "1704445200999")).event_time, 1704445200999);
   EXPECT_EQ(accepted(with("/user_id", "-42")).user_id, -42);
   EXPECT_EQ(accepted(with("/user_id", "007")).user_id, 7);
@@ -133,19 +136,19 @@ TEST(EventParser, CoercesDigitStringToInteger) {
       17);
 }
 
-TEST(EventParser, AcceptsInt64Extremes) {
+TEST_P(EventParser, AcceptsInt64Extremes) {
   EXPECT_EQ(accepted(with("/amp_id", INT64_MAX)).amp_id, INT64_MAX);
   EXPECT_EQ(accepted(with("/amp_id", INT64_MIN)).amp_id, INT64_MIN);
   EXPECT_EQ(accepted(with("/amp_id", "-9223372036854775808")).amp_id, INT64_MIN);
 }
 
-TEST(EventParser, NullOptionalIntegerBecomesNullopt) {
+TEST_P(EventParser, NullOptionalIntegerBecomesNullopt) {
   EXPECT_EQ(accepted(with("/user_properties/user_corporate_id", nullptr))
                 .user_properties.user_corporate_id,
             std::nullopt);
 }
 
-TEST(EventParser, CoercesBooleanWordsAnyCaseTrimmed) {
+TEST_P(EventParser, CoercesBooleanWordsAnyCaseTrimmed) {
   EXPECT_EQ(accepted(with("/data/user_properties_updated", "true")).data.user_properties_updated,
             true);
   EXPECT_EQ(
@@ -159,7 +162,7 @@ TEST(EventParser, CoercesBooleanWordsAnyCaseTrimmed) {
             true);
 }
 
-TEST(EventParser, NullBooleanBecomesNullopt) {
+TEST_P(EventParser, NullBooleanBecomesNullopt) {
   EXPECT_EQ(accepted(with("/data/user_properties_updated", nullptr)).data.user_properties_updated,
             std::nullopt);
   EXPECT_EQ(accepted(with("/user_properties/user_corporate_is_demo", nullptr))
@@ -167,7 +170,7 @@ TEST(EventParser, NullBooleanBecomesNullopt) {
             std::nullopt);
 }
 
-TEST(EventParser, NullWordCountryAndCityBecomeNulloptAnyCaseTrimmed) {
+TEST_P(EventParser, NullWordCountryAndCityBecomeNulloptAnyCaseTrimmed) {
   EXPECT_EQ(accepted(with("/country", "null")).country, std::nullopt);
   EXPECT_EQ(accepted(with("/country", " NULL ")).country, std::nullopt);
   EXPECT_EQ(accepted(with("/city", "\tNull\n")).city, std::nullopt);
@@ -175,19 +178,19 @@ TEST(EventParser, NullWordCountryAndCityBecomeNulloptAnyCaseTrimmed) {
   EXPECT_EQ(accepted(with("/country", "nullish")).country, "nullish");
 }
 
-TEST(EventParser, NullWordLanguageAndRegionAreKeptAsText) {
+TEST_P(EventParser, NullWordLanguageAndRegionAreKeptAsText) {
   EXPECT_EQ(accepted(with("/language", "null")).language, "null");
   EXPECT_EQ(accepted(with("/region", nullptr)).region, std::nullopt);
   EXPECT_EQ(accepted(with("/language", nullptr)).language, std::nullopt);
 }
 
-TEST(EventParser, LowerCasesCorporateStatus) {
+TEST_P(EventParser, LowerCasesCorporateStatus) {
   EXPECT_EQ(accepted(with("/user_properties/user_corporate_status", "SUSPENDED"))
                 .user_properties.user_corporate_status,
             "suspended");
 }
 
-TEST(EventParser, KeepsOptionalUserPropertyStrings) {
+TEST_P(EventParser, KeepsOptionalUserPropertyStrings) {
   const UserEvent event = accepted(with("/user_properties/initial_li_fat_id", "li-1"));
   EXPECT_EQ(event.user_properties.initial_li_fat_id, "li-1");
   EXPECT_EQ(
@@ -195,26 +198,26 @@ TEST(EventParser, KeepsOptionalUserPropertyStrings) {
       "rtd");
 }
 
-TEST(EventParser, NullOrMissingGroupsBecomeEmptyObjects) {
+TEST_P(EventParser, NullOrMissingGroupsBecomeEmptyObjects) {
   EXPECT_EQ(accepted(with("/data/group_ids", nullptr)).data.group_ids, "{}");
   EXPECT_EQ(accepted(with("/data/group_first_event", nullptr)).data.group_first_event, "{}");
   EXPECT_EQ(accepted(without("/data/group_ids")).data.group_ids, "{}");
 }
 
-TEST(EventParser, KeepsGroupObjectsAsCompactJsonInOriginalOrder) {
+TEST_P(EventParser, KeepsGroupObjectsAsCompactJsonInOriginalOrder) {
   const UserEvent event = accepted(with(
       "/data/group_ids", ordered_json::parse(R"({ "z" : [1, 2.5, null], "a" : {"b": true} })")));
   EXPECT_EQ(event.data.group_ids, R"({"z":[1,2.5,null],"a":{"b":true}})");
 }
 
-TEST(EventParser, KeepsEscapesAndNonAsciiInGroupJson) {
+TEST_P(EventParser, KeepsEscapesAndNonAsciiInGroupJson) {
   std::string text = with("/data/group_ids", ordered_json::object());
   text.replace(text.find(R"("group_ids":{})"), 14,
                R"("group_ids":{"k\t":"a\"b\\c\u00e9\n\ud83d\ude00"})");
   EXPECT_EQ(accepted(text).data.group_ids, "{\"k\\t\":\"a\\\"b\\\\c\xC3\xA9\\n\xF0\x9F\x98\x80\"}");
 }
 
-TEST(EventParser, KeysNamedOnlyAtAnotherLevelGoToExtras) {
+TEST_P(EventParser, KeysNamedOnlyAtAnotherLevelGoToExtras) {
   std::string text = with_raw(R"("device_id":"x",)", "data");
   text.insert(text.find("\"user_properties\":{") + 19, R"("path":"/p",)");
   text.insert(1, R"("user_role":"r",)");
@@ -222,14 +225,14 @@ TEST(EventParser, KeysNamedOnlyAtAnotherLevelGoToExtras) {
             R"({"user_role":"r","data":{"device_id":"x"},"user_properties":{"path":"/p"}})");
 }
 
-TEST(EventParser, DateWithOffsetGivesUtcDay) {
+TEST_P(EventParser, DateWithOffsetGivesUtcDay) {
   EXPECT_EQ(accepted(with("/date", "2024-01-05T23:30:00-02:00")).event_date, ymd(2024, 1, 6));
   EXPECT_EQ(accepted(with("/date", "2024-01-05T01:00:00+02:00")).event_date, ymd(2024, 1, 4));
   EXPECT_EQ(accepted(with("/date", "2024-01-05 12:00Z")).event_date, ymd(2024, 1, 5));
   EXPECT_EQ(accepted(with("/date", "2024-01-05")).event_date, ymd(2024, 1, 5));
 }
 
-TEST(EventParser, SignupDateBecomesUtcTimestamp) {
+TEST_P(EventParser, SignupDateBecomesUtcTimestamp) {
   EXPECT_EQ(accepted(with("/user_properties/user_signup_date", "2023-11-02T09:14:00.250+01:00"))
                 .user_properties.user_signup_date,
             at(ymd(2023, 11, 2), 8, 14) + std::chrono::milliseconds{250});
@@ -241,13 +244,13 @@ TEST(EventParser, SignupDateBecomesUtcTimestamp) {
       std::nullopt);
 }
 
-TEST(EventParser, AcceptsDeviceIdOf36CodePointsInMoreBytes) {
+TEST_P(EventParser, AcceptsDeviceIdOf36CodePointsInMoreBytes) {
   std::string id;
   for (int i = 0; i < 36; ++i) id += "\xC3\xA9";  // é: 2 bytes, 1 character
   EXPECT_EQ(accepted(with("/device_id", id)).device_id, id);
 }
 
-TEST(EventParser, DecodesEscapedStrings) {
+TEST_P(EventParser, DecodesEscapedStrings) {
   const std::string text = with_raw(R"("device_id":"tab\there\nnew\\back\"quote",)");
   std::string fixed = text;
   // The design device_id comes later and would be a duplicate: rename it to an extra.
@@ -256,27 +259,27 @@ TEST(EventParser, DecodesEscapedStrings) {
   EXPECT_EQ(event.device_id, "tab\there\nnew\\back\"quote");
 }
 
-TEST(EventParser, DecodesUnicodeEscapesAndSurrogatePairs) {
+TEST_P(EventParser, DecodesUnicodeEscapesAndSurrogatePairs) {
   std::string text = with("/data/path", "x");
   text.replace(text.find(R"("path":"x")"), 10, R"("path":"/caf\u00e9/\ud83d\ude00/ñ")");
   EXPECT_EQ(accepted(text).data.path, "/caf\xC3\xA9/\xF0\x9F\x98\x80/\xC3\xB1");
 }
 
-TEST(EventParser, KeepsUnknownTopLevelKeyInExtras) {
+TEST_P(EventParser, KeepsUnknownTopLevelKeyInExtras) {
   EXPECT_EQ(accepted(with_raw(R"("foo":1,)")).extras, R"({"foo":1})");
 }
 
-TEST(EventParser, KeepsUnknownDataKeyInExtrasUnderData) {
+TEST_P(EventParser, KeepsUnknownDataKeyInExtrasUnderData) {
   EXPECT_EQ(accepted(with_raw(R"("x":[1,{"y":"z"}],)", "data")).extras,
             R"({"data":{"x":[1,{"y":"z"}]}})");
 }
 
-TEST(EventParser, KeepsUnknownUserPropertyInExtrasUnderUserProperties) {
+TEST_P(EventParser, KeepsUnknownUserPropertyInExtrasUnderUserProperties) {
   EXPECT_EQ(accepted(with_raw(R"("y":"v",)", "user_properties")).extras,
             R"({"user_properties":{"y":"v"}})");
 }
 
-TEST(EventParser, MergesExtrasFromEveryLevelInDocumentOrder) {
+TEST_P(EventParser, MergesExtrasFromEveryLevelInDocumentOrder) {
   std::string text = with_raw(R"("b":{"c":null},"a":true,)");
   text.insert(text.find("\"data\":{") + 8, R"("x":1.5,)");
   text.insert(text.find("\"user_properties\":{") + 19, R"("y":"v",)");
@@ -285,12 +288,12 @@ TEST(EventParser, MergesExtrasFromEveryLevelInDocumentOrder) {
             R"({"b":{"c":null},"a":true,"data":{"w":-1,"x":1.5},"user_properties":{"y":"v"}})");
 }
 
-TEST(EventParser, KeepsNumberBeyond64BitsInExtrasWithoutCrashing) {
+TEST_P(EventParser, KeepsNumberBeyond64BitsInExtrasWithoutCrashing) {
   const UserEvent event = accepted(with_raw(R"("big":123456789012345678901234567890,)"));
   EXPECT_EQ(event.extras, R"({"big":1.2345678901234568e+29})");
 }
 
-TEST(EventParser, AcceptsKeysInAnyOrderAndWhitespaceAnywhere) {
+TEST_P(EventParser, AcceptsKeysInAnyOrderAndWhitespaceAnywhere) {
   const ordered_json design = test_events::design_json();
   ordered_json reversed = ordered_json::object();
   std::vector<std::string> keys;
@@ -299,6 +302,8 @@ TEST(EventParser, AcceptsKeysInAnyOrderAndWhitespaceAnywhere) {
   const UserEvent event = accepted(" \n" + reversed.dump(4) + "\n\t");
   EXPECT_EQ(event.device_id, "3f1c9a2e-8d4b-4c1e-9a7f-2b6d5e4c3a10");
 }
+
+INSTANTIATE_TEST_SUITE_P(Readers, EventParser, test_events::kEachReader, test_events::ReaderName());
 
 }  // namespace
 }  // namespace tributary::models

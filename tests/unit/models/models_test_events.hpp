@@ -1,6 +1,8 @@
 #pragma once
-// Shared by the models unit tests: the example event of docs/api-format.md and small helpers.
+// Shared by the models unit tests: the example event of docs/api-format.md, small helpers,
+// and the fixtures that run every parser test once with each per-event reader.
 
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -9,9 +11,56 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "../../../models/src/event_reader_simd.hpp"
 #include "tributary/models/event_parser.hpp"
 
+namespace tributary::models::internal {
+
+/// How GoogleTest prints a reader in a test's parameter.
+inline void PrintTo(JsonReader reader, std::ostream* out) {
+  *out << (reader == JsonReader::kFast ? "the fast reader" : "the reference reader");
+}
+
+}  // namespace tributary::models::internal
+
 namespace tributary::models::test_events {
+
+/// Selects a per-event reader for the whole process while it lives, then restores the one
+/// selected before.
+class ScopedJsonReader {
+ public:
+  explicit ScopedJsonReader(internal::JsonReader reader) : saved_(internal::json_reader()) {
+    internal::set_json_reader(reader);
+  }
+  ~ScopedJsonReader() { internal::set_json_reader(saved_); }
+  ScopedJsonReader(const ScopedJsonReader&) = delete;
+  ScopedJsonReader& operator=(const ScopedJsonReader&) = delete;
+
+ private:
+  internal::JsonReader saved_;
+};
+
+/// Both readers, to instantiate a suite with: `INSTANTIATE_TEST_SUITE_P(Readers, Suite,
+/// kEachReader, ReaderName())`; the tests are named `Readers/Suite.Test/fast` and `.../reference`.
+inline const auto kEachReader =
+    ::testing::Values(internal::JsonReader::kFast, internal::JsonReader::kReference);
+
+inline std::string reader_name(internal::JsonReader reader) {
+  return reader == internal::JsonReader::kFast ? "fast" : "reference";
+}
+
+/// Names a test after its reader (and the rest of its parameter, when there is more).
+struct ReaderName {
+  std::string operator()(const ::testing::TestParamInfo<internal::JsonReader>& info) const {
+    return reader_name(info.param);
+  }
+};
+
+/// A suite whose tests run once per reader: `class Suite : public EachReader {};`.
+class EachReader : public ::testing::TestWithParam<internal::JsonReader> {
+ private:
+  ScopedJsonReader reader_{GetParam()};
+};
 
 /// The example event of docs/api-format.md, byte for byte.
 inline constexpr std::string_view kDesignEvent = R"({

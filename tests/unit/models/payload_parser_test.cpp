@@ -1,5 +1,5 @@
-#include "tributary/models/event_parser.hpp"
 #include "tributary/models/payload_parser.hpp"
+#include "tributary/models/event_parser.hpp"
 
 #include <optional>
 #include <random>
@@ -94,7 +94,11 @@ std::string mixed_payload() {
   return body;
 }
 
-TEST(PayloadParser, ParsesMixedPayloadInOrderWithPositions) {
+// Every test runs with each per-event reader (Readers/PayloadParserTest.Name/fast, ...).
+class PayloadParserTest : public test_events::EachReader {};
+class PayloadParserHostile : public test_events::EachReader {};
+
+TEST_P(PayloadParserTest, ParsesMixedPayloadInOrderWithPositions) {
   const Parsed parsed = parse_whole(mixed_payload());
   ASSERT_EQ(parsed.elements.size(), 8U);
   EXPECT_EQ(std::get<AcceptedEvent>(parsed.elements[0]).position, 0U);
@@ -114,7 +118,7 @@ TEST(PayloadParser, ParsesMixedPayloadInOrderWithPositions) {
   EXPECT_EQ(parsed.summary.bytes, mixed_payload().size());
 }
 
-TEST(PayloadParser, GivesIdenticalResultsFedWholeBytewiseOrInRandomChunks) {
+TEST_P(PayloadParserTest, GivesIdenticalResultsFedWholeBytewiseOrInRandomChunks) {
   const std::string body = "\xEF\xBB\xBF" + mixed_payload();
   const Parsed whole = parse_whole(body);
   ASSERT_EQ(whole.elements.size(), 8U);
@@ -133,7 +137,7 @@ TEST(PayloadParser, GivesIdenticalResultsFedWholeBytewiseOrInRandomChunks) {
   }
 }
 
-TEST(PayloadParser, KeepsRawJsonOfRejectionsByteForByte) {
+TEST_P(PayloadParserTest, KeepsRawJsonOfRejectionsByteForByte) {
   const Parsed parsed = parse_whole("[ {\"x\" : 1 } ,\n 5 , \"s\\\"\" ,[1, 2]\t]");
   ASSERT_EQ(parsed.elements.size(), 4U);
   EXPECT_EQ(rejection_at(parsed, 0), (Rejection{0, "date: missing", "{\"x\" : 1 }"}));
@@ -142,7 +146,7 @@ TEST(PayloadParser, KeepsRawJsonOfRejectionsByteForByte) {
   EXPECT_EQ(rejection_at(parsed, 3), (Rejection{3, "event: not an object", "[1, 2]"}));
 }
 
-TEST(PayloadParser, RejectsOnlyTheEventHoldingALoneSurrogateEscape) {
+TEST_P(PayloadParserTest, RejectsOnlyTheEventHoldingALoneSurrogateEscape) {
   std::string element = test_events::design_json().dump();
   element.replace(element.find(R"("city":"Madrid")"), 15, R"("city":"\ud800")");
   std::string body = "[";
@@ -165,7 +169,7 @@ TEST(PayloadParser, RejectsOnlyTheEventHoldingALoneSurrogateEscape) {
             Kind::InvalidJson);
 }
 
-TEST(PayloadParser, EmptyArrayHasNoElements) {
+TEST_P(PayloadParserTest, EmptyArrayHasNoElements) {
   for (const char* body : {"[]", " [ \n ] ", "\xEF\xBB\xBF[]"}) {
     const Parsed parsed = parse_whole(body);
     EXPECT_TRUE(parsed.elements.empty());
@@ -174,14 +178,14 @@ TEST(PayloadParser, EmptyArrayHasNoElements) {
   }
 }
 
-TEST(PayloadParser, AcceptsLeadingByteOrderMarkSplitAcrossFeeds) {
+TEST_P(PayloadParserTest, AcceptsLeadingByteOrderMarkSplitAcrossFeeds) {
   const std::string body = "\xEF\xBB\xBF[" + std::string(kDesignEvent) + "]";
   const Parsed parsed = parse_in_chunks(body, [] { return std::size_t{1}; });
   ASSERT_EQ(parsed.elements.size(), 1U);
   EXPECT_TRUE(std::holds_alternative<AcceptedEvent>(parsed.elements[0]));
 }
 
-TEST(PayloadParser, RejectsBodyThatIsNotAnArray) {
+TEST_P(PayloadParserTest, RejectsBodyThatIsNotAnArray) {
   for (const char* body : {"{}", "\"x\"", "null", "5", "{\"detail\":\"No event found for date\"}",
                            "\xEF\xBB\xBF{}", "\xEF\xBB[]", "]"}) {
     const auto error = payload_error(body);
@@ -191,7 +195,7 @@ TEST(PayloadParser, RejectsBodyThatIsNotAnArray) {
   EXPECT_EQ(payload_error("  {}")->offset(), 2U);
 }
 
-TEST(PayloadParser, RejectsEmptyOrWhitespaceBodyAsNotAnArray) {
+TEST_P(PayloadParserTest, RejectsEmptyOrWhitespaceBodyAsNotAnArray) {
   for (const char* body : {"", "   ", "\n\t\r ", "\xEF\xBB\xBF"}) {
     const auto error = payload_error(body);
     ASSERT_TRUE(error);
@@ -200,7 +204,7 @@ TEST(PayloadParser, RejectsEmptyOrWhitespaceBodyAsNotAnArray) {
   }
 }
 
-TEST(PayloadParser, ReportsTruncatedForEveryCutOfTheBody) {
+TEST_P(PayloadParserTest, ReportsTruncatedForEveryCutOfTheBody) {
   const std::string body = mixed_payload();
   const std::size_t close = body.rfind(']');
   for (std::size_t length = 3; length <= close; ++length) {  // past " \n" and before ']'
@@ -211,13 +215,13 @@ TEST(PayloadParser, ReportsTruncatedForEveryCutOfTheBody) {
   }
 }
 
-TEST(PayloadParser, ReportsTruncatedForUnclosedDeepNesting) {
+TEST_P(PayloadParserTest, ReportsTruncatedForUnclosedDeepNesting) {
   EXPECT_EQ(payload_error("[" + std::string(10000, '['))->kind(), Kind::Truncated);
   EXPECT_EQ(payload_error("[{\"a\":\"unterminated")->kind(), Kind::Truncated);
   EXPECT_EQ(payload_error("[{\"a\":\"\\")->kind(), Kind::Truncated);
 }
 
-TEST(PayloadParser, RejectsGarbageAfterClosingBracket) {
+TEST_P(PayloadParserTest, RejectsGarbageAfterClosingBracket) {
   for (const char* body : {"[] x", "[]]", "[],[]", "[1] {}"}) {
     const auto error = payload_error(body);
     ASSERT_TRUE(error) << body;
@@ -227,7 +231,7 @@ TEST(PayloadParser, RejectsGarbageAfterClosingBracket) {
   EXPECT_TRUE(parse_whole("[]  \n\t ").elements.empty());
 }
 
-TEST(PayloadParser, ReportsStructuralErrorsWithTheirOffset) {
+TEST_P(PayloadParserTest, ReportsStructuralErrorsWithTheirOffset) {
   const std::pair<const char*, std::uint64_t> cases[] = {
       {"[1,,2]", 3}, {"[1 2]", 3},        {"[1,]", 3},         {"[,1]", 1},       {"[{}{}]", 3},
       {"[}]", 1},    {"[{\"a\":1}}]", 8}, {"[\"a\"\"b\"]", 4}, {"[{} ,\n,{}]", 6}};
@@ -239,7 +243,7 @@ TEST(PayloadParser, ReportsStructuralErrorsWithTheirOffset) {
   }
 }
 
-TEST(PayloadParser, RejectsElementThatIsNotJsonAsInvalidJson) {
+TEST_P(PayloadParserTest, RejectsElementThatIsNotJsonAsInvalidJson) {
   for (const char* body : {"[{\"a\":tru}]", "[{\"a\":1,}]", "[{\"a\" 1}]", "[{\"a\":[1}]", "[nul]",
                            "[1x]", "[{\"a\":\"\x01\"}]"}) {
     const auto error = payload_error(body);
@@ -256,14 +260,14 @@ TEST(PayloadParser, RejectsElementThatIsNotJsonAsInvalidJson) {
   EXPECT_LE(error->offset(), 14U);
 }
 
-TEST(PayloadParser, RejectsInvalidUtf8InsideAnElementAsInvalidJson) {
+TEST_P(PayloadParserTest, RejectsInvalidUtf8InsideAnElementAsInvalidJson) {
   const auto error = payload_error("[" + with("/city", "x") + ",{\"city\":\"\xC3\x28\"}]");
   ASSERT_TRUE(error);
   EXPECT_EQ(error->kind(), Kind::InvalidJson);
   EXPECT_NE(std::string(error->what()).find("element 1"), std::string::npos) << error->what();
 }
 
-TEST(PayloadParser, RejectsOversizedElementAndContinues) {
+TEST_P(PayloadParserTest, RejectsOversizedElementAndContinues) {
   PayloadLimits limits;
   limits.max_event_bytes = 2000;
   const std::string big = R"({"big":")" + std::string(100000, 'x') + R"("})";
@@ -292,7 +296,7 @@ TEST(PayloadParser, RejectsOversizedElementAndContinues) {
             whole.elements);
 }
 
-TEST(PayloadParser, RejectsDeepNestingWithoutCrashing) {
+TEST_P(PayloadParserTest, RejectsDeepNestingWithoutCrashing) {
   const std::string deep_array = std::string(10000, '[') + std::string(10000, ']');
   const std::string deep_member = "{\"a\":" + deep_array + "}";
   const Parsed parsed =
@@ -303,7 +307,7 @@ TEST(PayloadParser, RejectsDeepNestingWithoutCrashing) {
   EXPECT_TRUE(std::holds_alternative<AcceptedEvent>(parsed.elements[2]));
 }
 
-TEST(PayloadParser, AppliesConfiguredDepthLimit) {
+TEST_P(PayloadParserTest, AppliesConfiguredDepthLimit) {
   PayloadLimits limits;
   limits.max_depth = 3;  // the design event reaches 4: event > data > group_ids > company
   const Parsed parsed = parse_whole("[" + std::string(kDesignEvent) + "]", limits);
@@ -339,7 +343,7 @@ Outcome outcome_in_chunks(std::string_view body, NextSize next_size) {
   return outcome;
 }
 
-TEST(PayloadParser, CorruptedPayloadsGiveTheSameOutcomeInAnyChunking) {
+TEST_P(PayloadParserTest, CorruptedPayloadsGiveTheSameOutcomeInAnyChunking) {
   const std::string original = mixed_payload();
   const char replacements[] = {'[', ']', '{', '}', ',', '"', '\\', ' ', 'x', '\xC3', '\0'};
   std::mt19937 random(2024);
@@ -364,12 +368,12 @@ TEST(PayloadParser, CorruptedPayloadsGiveTheSameOutcomeInAnyChunking) {
   }
 }
 
-TEST(PayloadParser, PayloadErrorIsATributaryError) {
+TEST_P(PayloadParserTest, PayloadErrorIsATributaryError) {
   RecordingSink sink;
   EXPECT_THROW(parse_payload("{}", sink), tributary::Error);
 }
 
-TEST(PayloadParser, RefusesToContinueAfterAnError) {
+TEST_P(PayloadParserTest, RefusesToContinueAfterAnError) {
   RecordingSink sink;
   PayloadParser parser(sink);
   EXPECT_THROW(parser.feed("[1,,"), PayloadError);
@@ -404,21 +408,21 @@ PayloadError::Kind kind_of(std::string_view body) {
   return PayloadError::Kind::NotAnArray;
 }
 
-TEST(PayloadParserHostile, RawNulByteAfterAValueIsInvalidJson) {
+TEST_P(PayloadParserHostile, RawNulByteAfterAValueIsInvalidJson) {
   EXPECT_EQ(kind_of(std::string("[1\0junk]", 8)), PayloadError::Kind::InvalidJson);
   EXPECT_EQ(kind_of(std::string("[{\"a\":1}\0junk]", 14)), PayloadError::Kind::InvalidJson);
 }
 
-TEST(PayloadParserHostile, InvalidUtf8AfterAnOverflowingNumberIsInvalidJson) {
+TEST_P(PayloadParserHostile, InvalidUtf8AfterAnOverflowingNumberIsInvalidJson) {
   EXPECT_EQ(kind_of("[{\"a\":1e999 \xff\xfe}]"), PayloadError::Kind::InvalidJson);
 }
 
-TEST(PayloadParserHostile, TextThatIsNotJsonAfterAnOverflowingNumberIsInvalidJson) {
+TEST_P(PayloadParserHostile, TextThatIsNotJsonAfterAnOverflowingNumberIsInvalidJson) {
   EXPECT_EQ(kind_of("[{\"a\":1e999 junk}]"), PayloadError::Kind::InvalidJson);
   EXPECT_EQ(kind_of("[{\"a\":1e999, \"b\": -1e999, \"c\": }]"), PayloadError::Kind::InvalidJson);
 }
 
-TEST(PayloadParserHostile, OversizedElementKeepsAStorablePrefix) {
+TEST_P(PayloadParserHostile, OversizedElementKeepsAStorablePrefix) {
   PayloadLimits limits;
   limits.max_event_bytes = 1024;
   std::string big = "[{\"k\":\"";
@@ -438,16 +442,21 @@ TEST(PayloadParserHostile, OversizedElementKeepsAStorablePrefix) {
 namespace tributary::models {
 namespace {
 
-TEST(PayloadParserHostile, ByteOrderMarkBeforeAnElementIsInvalidJson) {
+TEST_P(PayloadParserHostile, ByteOrderMarkBeforeAnElementIsInvalidJson) {
   NullSink sink;
   EXPECT_THROW(parse_payload("[\xEF\xBB\xBF{\"a\":1}]", sink), PayloadError);
 }
 
-TEST(PayloadParserHostile, ParseEventRefusesARawNulByte) {
+TEST_P(PayloadParserHostile, ParseEventRefusesARawNulByte) {
   const auto outcome = parse_event(std::string("{\"a\":1}\0junk", 12), 3);
   ASSERT_TRUE(std::holds_alternative<Rejection>(outcome));
   EXPECT_EQ(std::get<Rejection>(outcome).reason.rfind("event: not valid JSON", 0), 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Readers, PayloadParserTest, test_events::kEachReader,
+                         test_events::ReaderName());
+INSTANTIATE_TEST_SUITE_P(Readers, PayloadParserHostile, test_events::kEachReader,
+                         test_events::ReaderName());
 
 }  // namespace
 }  // namespace tributary::models
