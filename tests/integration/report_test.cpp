@@ -379,5 +379,15 @@ TEST(ReportBeforeModels, ChartsOfModelsNotBuiltYetSaySoAndTheRestIsWritten) {
   EXPECT_EQ(figures["models"][0]["status"], nullptr);
 }
 
+TEST(ReportBeforeModels, ADatabaseNeverMigratedIsAUsageErrorSayingWhatToRun) {
+  const auto db = fresh_database();
+  const auto out = artifacts_dir() / "report-unmigrated.html";
+  const auto run = run_cli({"report", "--out", out.string()}, database_env(db));
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_THAT(run.err, HasSubstr("the database has no schema analytics: run tributary migrate"));
+  // Read-only: the report migrated nothing.
+  EXPECT_EQ(query_value(db, "select count(*) from pg_namespace where nspname = 'ingest'"), "0");
+}
+
 }  // namespace
 }  // namespace tributary::testing::report_test

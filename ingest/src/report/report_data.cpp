@@ -45,14 +45,14 @@ std::string reader_hint(const std::string& role) {
 // model tables that do not exist yet. Throws ConfigError naming the first missing right.
 std::vector<std::string> check_access(pqxx::read_transaction& tx) {
   const auto role = tx.exec1("select current_user")[0].as<std::string>();
-  const auto schema = tx.exec1(
+  const auto schema = tx.exec(
       "select has_schema_privilege(oid, 'usage') from pg_namespace where nspname = 'analytics'");
-  if (schema.empty() || schema[0].is_null()) {
+  if (schema.empty()) {
     throw ConfigError(
         "the database has no schema analytics: run tributary migrate (as the "
         "warehouse owner), then load some days");
   }
-  if (!schema[0].as<bool>()) {
+  if (!schema[0][0].as<bool>()) {
     throw ConfigError("role \"" + role + "\" may not read schema analytics: " + reader_hint(role));
   }
   const auto may_read = [&](const std::string& name) -> std::optional<bool> {
