@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: the benchmarks of bench/ (issue 6) against the CLI in $BUILD (default build),
+# `make bench`: the benchmarks of bench/ against the CLI in $BUILD (default build),
 # built first. Never part of `make test`. Settings are described at
 # the top of bench/run_bench.sh (BENCH_EVENTS_PER_DAY, BENCH_REPEAT, ...); the report goes
 # to bench/results/latest.json.

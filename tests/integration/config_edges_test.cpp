@@ -16,6 +16,7 @@
 
 #include "integration/environment.hpp"
 #include "support/postgres_cluster.hpp"
+#include "support/test_http_server.hpp"
 
 namespace tributary::testing {
 namespace {
@@ -53,17 +54,7 @@ class ScratchDir {
 class ListeningPort {
  public:
   ListeningPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        ::listen(fd_, 8) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      throw std::runtime_error("could not listen on a port of 127.0.0.1");
-    }
-    port_ = ntohs(address.sin_port);
+    fd_ = testkit::bind_loopback(8, port_, "could not listen on a port of 127.0.0.1");
   }
   ~ListeningPort() { ::close(fd_); }
   ListeningPort(const ListeningPort&) = delete;

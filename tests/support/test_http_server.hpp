@@ -182,6 +182,24 @@ inline std::string gzip_stored(std::string_view body) {
   return out;
 }
 
+/// A TCP socket bound to a free port of 127.0.0.1 (listening with `backlog` unless it is
+/// negative); sets `port`. Throws `what` when that fails.
+inline int bind_loopback(int backlog, int& port, const char* what) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      (backlog >= 0 && ::listen(fd, backlog) != 0) ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error(what);
+  }
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
 /// A bare TCP server for what HTTP servers will not do on purpose: each accepted connection
 /// is handed to `handler` (with its zero-based index), then closed.
 class RawTcpServer {
@@ -189,17 +207,7 @@ class RawTcpServer {
   using Handler = std::function<void(int fd, int index)>;
 
   explicit RawTcpServer(Handler handler) : handler_(std::move(handler)) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        ::listen(listen_fd_, 16) != 0 ||
-        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      throw std::runtime_error("raw test server could not listen on 127.0.0.1");
-    }
-    port_ = ntohs(address.sin_port);
+    listen_fd_ = bind_loopback(16, port_, "raw test server could not listen on 127.0.0.1");
     thread_ = std::thread([this] {
       for (int index = 0;; ++index) {
         const int fd = ::accept(listen_fd_, nullptr, nullptr);
@@ -258,18 +266,7 @@ class RawTcpServer {
 /// other test can take it while this object lives.
 class RefusingPort {
  public:
-  RefusingPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      throw std::runtime_error("could not reserve a port on 127.0.0.1");
-    }
-    port_ = ntohs(address.sin_port);
-  }
+  RefusingPort() { fd_ = bind_loopback(-1, port_, "could not reserve a port on 127.0.0.1"); }
   ~RefusingPort() { ::close(fd_); }
   RefusingPort(const RefusingPort&) = delete;
   RefusingPort& operator=(const RefusingPort&) = delete;

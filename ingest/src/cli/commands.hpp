@@ -29,6 +29,7 @@ enum class ExitCode : int {
 struct Command {
   CLI::App* app = nullptr;
   std::function<ExitCode()> run;
+  bool reads_settings = true;  ///< takes the global options; its --help lists them
 };
 
 /// Options every command that needs settings shares: `--config`, `--profile`.
@@ -67,11 +68,13 @@ Command add_fetch_day_command(CLI::App& parent, const GlobalOptions& global);
 Command add_migrate_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary request-day DATE [--force] [--mirror]`.
 Command add_request_day_command(CLI::App& parent, const GlobalOptions& global);
-/// `tributary backfill-month YYYY-MM [--parallel N] [--missing-only] [--force] [--mirror] [--no-models]`.
+/// `tributary backfill-month YYYY-MM [--parallel N] [--missing-only] [--force] [--mirror]
+/// [--no-models]`.
 Command add_backfill_month_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary backfill --from DATE --to DATE [same options as backfill-month]`.
 Command add_backfill_command(CLI::App& parent, const GlobalOptions& global);
-/// `tributary sync [--since DATE] [--until DATE] [--lookback N] [--parallel N] [--force] [--mirror] [--no-models]`.
+/// `tributary sync [--since DATE] [--until DATE] [--lookback N] [--parallel N] [--force] [--mirror]
+/// [--no-models]`.
 Command add_sync_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary run-models [--select SELECTOR]... [--full-refresh] [--list [--json]]`.
 Command add_run_models_command(CLI::App& parent, const GlobalOptions& global);

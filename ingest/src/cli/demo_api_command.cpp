@@ -179,7 +179,7 @@ Command add_demo_api_command(CLI::App& parent) {
                 "gzip bodies for clients that accept it (slow: off by default)");
   app->add_option("--stall-ms", args->stall_ms, "how long a 'stall' fault stops the body")
       ->capture_default_str();
-  return Command{app, [args] { return run_demo_api(*args); }};
+  return Command{app, [args] { return run_demo_api(*args); }, /*reads_settings=*/false};
 }
 
 }  // namespace tributary::cli

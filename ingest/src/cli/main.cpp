@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -102,6 +104,24 @@ int main(int argc, char** argv) {
 
 namespace {
 
+/// The `Global options:` block of a subcommand's --help: the main app's own options.
+std::string global_options_help(const CLI::App& app) {
+  std::vector<std::pair<std::string, std::string>> lines;
+  std::size_t width = 0;
+  for (const CLI::Option* option : app.get_options()) {
+    if (option == app.get_help_ptr() || option == app.get_version_ptr()) continue;
+    std::string name = option->get_name();
+    if (!option->get_type_name().empty()) name += " " + option->get_type_name();
+    width = std::max(width, name.size());
+    lines.emplace_back(std::move(name), option->get_description());
+  }
+  std::string text = "Global options (before or after the command):\n";
+  for (const auto& [name, description] : lines) {
+    text += "  " + name + std::string(width - name.size() + 2, ' ') + description + "\n";
+  }
+  return text;
+}
+
 int run(int argc, char** argv) {
   using tributary::cli::ExitCode;
   namespace cli = tributary::cli;
@@ -137,6 +157,12 @@ int run(int argc, char** argv) {
       cli::add_fetch_day_command(app, global),
       cli::add_demo_api_command(app),
   };
+  // CLI11 shows a subcommand's own options only: those of the settings commands also list
+  // the global ones, which are taken after the command too.
+  const std::string globals = global_options_help(app);
+  for (const auto& command : commands) {
+    if (command.reads_settings) command.app->footer(globals);
+  }
 
   try {
     app.parse(argc, argv);

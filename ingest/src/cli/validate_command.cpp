@@ -52,12 +52,13 @@ ExitCode run_validate(const ValidateArgs& args) {
 Command add_validate_command(CLI::App& parent) {
   auto args = std::make_shared<ValidateArgs>();
   auto* app = parent.add_subcommand(
-      "validate", "Check a saved API payload offline with the rules a load uses; exit 0 when "
-                  "it is a JSON array, 2 otherwise");
+      "validate",
+      "Check a saved API payload offline with the rules a load uses; exit 0 when "
+      "it is a JSON array, 2 otherwise");
   app->add_option("FILE", args->file, "the payload (a JSON array of events)")->required();
   app->add_flag("--json", args->json,
                 R"(print {"accepted": N, "rejected": [{"position": I, "reason": "..."}]})");
-  return Command{app, [args] { return run_validate(*args); }};
+  return Command{app, [args] { return run_validate(*args); }, /*reads_settings=*/false};
 }
 
 }  // namespace tributary::cli

@@ -22,6 +22,29 @@ bool starts_with_ci(std::string_view text, std::string_view prefix);
 /// `API_TOKN` → `API_TOKEN` 1, `api_url` → `API_URL` 0.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
+/// The candidate nearest to `typed` by edit_distance(), offered one at a time (the first of
+/// equally near ones wins): what every "did you mean ...?" picks from.
+class NearestName {
+ public:
+  explicit NearestName(std::string_view typed) : typed_(typed) {}
+  void consider(std::string_view candidate) {
+    const auto d = edit_distance(typed_, candidate);
+    if (d < distance_) {
+      distance_ = d;
+      name_ = std::string(candidate);
+    }
+  }
+  /// The nearest candidate so far; empty before any.
+  const std::string& name() const noexcept { return name_; }
+  /// Its distance; std::string::npos before any.
+  std::size_t distance() const noexcept { return distance_; }
+
+ private:
+  std::string typed_;
+  std::string name_;
+  std::size_t distance_ = std::string::npos;
+};
+
 /// The items of `parts`, each turned into text by `format`, with `separator` between them
 /// (`a, b, c`); empty for no parts.
 template <typename Range, typename Format>

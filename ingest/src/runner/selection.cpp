@@ -144,17 +144,12 @@ std::vector<Selector> parse_selectors(const std::vector<std::string>& arguments)
 }
 
 std::string nearest_model_name(const Manifest& manifest, std::string_view typed) {
-  std::string best;
-  std::size_t best_distance = kEveryLevel;
-  for (const auto& m : manifest.models) {
-    const auto distance = edit_distance(typed, m.name);
-    if (distance < best_distance) {
-      best_distance = distance;
-      best = m.name;
-    }
-  }
+  NearestName nearest(typed);
+  for (const auto& m : manifest.models) nearest.consider(m.name);
   // A typo: a couple of edits, a few more in a long name.
-  if (!best.empty() && best_distance <= std::max<std::size_t>(2, typed.size() / 4)) return best;
+  if (!nearest.name().empty() && nearest.distance() <= std::max<std::size_t>(2, typed.size() / 4)) {
+    return nearest.name();
+  }
   // A part of the name (`summary` for weekly_summary), when only one model has it.
   std::string lower(typed);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -91,23 +91,14 @@ bool exported_as_in_dotenv(const std::string& key, const std::string& value) {
   return real != nullptr && value == real;
 }
 
-struct NearestName {
-  std::string name;
-  std::size_t distance = std::string::npos;
-};
-
 // The known name nearest to `key`: the settings, the environment-only names and the
 // scripts' names.
-NearestName nearest_dotenv_name(std::string_view key) {
-  NearestName best;
-  const auto consider = [&](std::string_view name) {
-    const auto distance = edit_distance(key, name);
-    if (distance < best.distance) best = NearestName{std::string(name), distance};
-  };
-  for (const auto& [canonical, name] : setting_environment_names()) consider(name);
-  for (const auto name : kEnvironmentOnlyNames) consider(name);
-  for (const auto name : kScriptNames) consider(name);
-  return best;
+internal::NearestName nearest_dotenv_name(std::string_view key) {
+  internal::NearestName nearest(key);
+  for (const auto& [canonical, name] : setting_environment_names()) nearest.consider(name);
+  for (const auto name : kEnvironmentOnlyNames) nearest.consider(name);
+  for (const auto name : kScriptNames) nearest.consider(name);
+  return nearest;
 }
 
 }  // namespace
@@ -173,11 +164,11 @@ std::vector<std::string> dotenv_key_warnings(const std::map<std::string, std::st
     const bool prefixed = std::any_of(kOurPrefixes.begin(), kOurPrefixes.end(), [&](auto prefix) {
       return starts_with_ci(key, prefix) && !starts_with_ci(key, "PGADMIN_");
     });
-    if (nearest.distance > 2 && !prefixed) continue;  // someone else's variable
+    if (nearest.distance() > 2 && !prefixed) continue;  // someone else's variable
     // A suggestion only when it is near enough to be what was meant.
-    const bool suggest = nearest.distance <= 2;
+    const bool suggest = nearest.distance() <= 2;
     warnings.push_back(path + ": unknown key '" + key + "'" +
-                       (suggest ? " (did you mean " + nearest.name + "?)"
+                       (suggest ? " (did you mean " + nearest.name() + "?)"
                                 : std::string(" (no setting of tributary has this name)")));
   }
   return warnings;

@@ -1,7 +1,7 @@
 #include "tributary/settings.hpp"
 
-#include <libpq-fe.h>
 #include <arpa/inet.h>
+#include <libpq-fe.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -15,9 +15,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include "api/redact_url.hpp"
+#include "common/text.hpp"
 #include "settings/dotenv.hpp"
 #include "settings/environment_names.hpp"
-#include "common/text.hpp"
 #include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
@@ -30,7 +30,6 @@ using internal::setting_environment_names;
 
 namespace {
 
-using internal::edit_distance;
 using internal::trim;
 
 // A raw setting value and where it came from, so a bad value is reported by the name the
@@ -47,16 +46,9 @@ const std::set<std::string> kSecretKeys = {"api.token", "database.password"};
 // at the wrong level: `max_attempts` for `api.max_attempts`); empty when none is near.
 std::string nearest_yaml_key_hint(const std::string& dotted) {
   const auto last_part = [](const std::string& key) { return key.substr(key.rfind('.') + 1); };
-  std::string best;
-  std::size_t best_distance = std::string::npos;
-  for (const auto& [key, env_name] : setting_environment_names()) {
-    const auto distance = edit_distance(dotted, key);
-    if (distance < best_distance) {
-      best = key;
-      best_distance = distance;
-    }
-  }
-  if (best_distance <= 2) return " (did you mean " + best + "?)";
+  internal::NearestName nearest(dotted);
+  for (const auto& [key, env_name] : setting_environment_names()) nearest.consider(key);
+  if (nearest.distance() <= 2) return " (did you mean " + nearest.name() + "?)";
   for (const auto& [key, env_name] : setting_environment_names()) {
     if (last_part(key) == last_part(dotted)) return " (did you mean " + key + "?)";
   }
@@ -160,8 +152,8 @@ std::string find_local_cluster_env(const SettingsSources& sources) {
 // Whether a setting says which database to use. The password and the lock timeout do not
 // (`.env.example` sets TRIBUTARY_LOCK_TIMEOUT_MS: a copy of it must keep the local cluster).
 bool any_database_key(const RawSettings& raw) {
-  for (const auto* key : {"database.url", "database.host", "database.port", "database.name",
-                          "database.user"}) {
+  for (const auto* key :
+       {"database.url", "database.host", "database.port", "database.name", "database.user"}) {
     if (raw.count(key) != 0) return true;
   }
   return false;
@@ -234,7 +226,8 @@ std::vector<std::string_view> split_ports(std::string_view text) {
   std::vector<std::string_view> parts;
   for (std::size_t start = 0;;) {
     const auto comma = text.find(',', start);
-    parts.push_back(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
+    parts.push_back(
+        text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
     if (comma == std::string_view::npos) return parts;
     start = comma + 1;
   }
@@ -384,9 +377,10 @@ Settings load_settings(const SettingsSources& sources) {
   take_int(raw, "api.max_body_bytes", std::uint64_t{1024}, std::uint64_t{1} << 40,
            s.api.max_body_bytes, errors);
   take_bool(raw, "api.insecure_skip_tls_verify", s.api.insecure_skip_tls_verify, errors);
-  take_parsed(raw, "api.availability_lag", errors, [&](std::string_view text, const std::string& origin) {
-    s.api.availability_lag = parse_duration(text, origin);
-  });
+  take_parsed(raw, "api.availability_lag", errors,
+              [&](std::string_view text, const std::string& origin) {
+                s.api.availability_lag = parse_duration(text, origin);
+              });
 
   take_string(raw, "database.url", s.database.url);
   take_string(raw, "database.host", s.database.host);
@@ -398,9 +392,10 @@ Settings load_settings(const SettingsSources& sources) {
   }
   take_int(raw, "database.lock_timeout_ms", 1, 3'600'000, s.database.lock_timeout_ms, errors);
   take_int(raw, "parallel", 1, 64, s.parallel, errors);
-  take_parsed(raw, "sync.start_date", errors, [&](std::string_view text, const std::string& origin) {
-    s.sync.start_date = parse_date_argument(text, origin, today());
-  });
+  take_parsed(raw, "sync.start_date", errors,
+              [&](std::string_view text, const std::string& origin) {
+                s.sync.start_date = parse_date_argument(text, origin, today());
+              });
   take_int(raw, "sync.lookback_days", 0, 366, s.sync.lookback_days, errors);
   take_int(raw, "mirror_max_delete_percent", 0, 100, s.mirror_max_delete_percent, errors);
   take_string(raw, "log_level", s.log_level);
@@ -420,8 +415,9 @@ std::vector<std::string> Settings::validate(bool need_api, bool need_database) c
   std::vector<std::string> errors;
   if (need_api) {
     if (api.url.empty()) {
-      errors.push_back("API_URL is not set; set it in the environment, .env or tributary.yaml "
-                       "(api.url), or start the demo API with `tributary demo-api`");
+      errors.push_back(
+          "API_URL is not set; set it in the environment, .env or tributary.yaml "
+          "(api.url), or start the demo API with `tributary demo-api`");
     }
     for (const auto& e : api.validate()) {
       if (!api.url.empty() || e.find("API_URL") == std::string::npos) errors.push_back(e);
