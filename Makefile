@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build test deploy bench db-up db-down fuzz clean format
+.PHONY: all deps build test deploy bench db-up db-down fuzz clean format report report-screenshot
 
 all: build
 
@@ -30,6 +30,17 @@ fuzz: deps
 
 deploy: build
 	@bash scripts/deploy.sh
+
+# One self-contained HTML file (opens offline) for the configured warehouse, by default the
+# local cluster of `make db-up` / `make deploy`: charts, load health and the model docs.
+REPORT ?= .local/tributary-report.html
+report: build
+	@mkdir -p $(dir $(REPORT))
+	@$(BUILD)/ingest/tributary report --out $(REPORT)
+
+# docs/report.png, the README's screenshot, from the demo month in a throwaway database.
+report-screenshot: build
+	@BUILD=$(BUILD) bash scripts/report-screenshot.sh
 
 db-up: deps
 	@bash scripts/db-up.sh

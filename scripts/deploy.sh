@@ -82,6 +82,7 @@ for table in weekly_engagement weekly_active_corporations weekly_summary; do
   psql_owner -P footer=off -c "select * from analytics.$table order by week_start"
 done
 
+echo; mkdir -p .local && "$bin" report --out .local/tributary-report.html  # prints its path
 cat <<INFO
 
 The warehouse is PostgreSQL on ${db_host}:${db_port}, database ${db_name}.

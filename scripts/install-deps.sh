@@ -14,6 +14,8 @@ packages=(
   postgresql-15 postgresql-client-15 postgresql-15-pgtap
   curl procps python3-prometheus-client
   systemd  # systemd-analyze: the tests verify deploy/systemd/
+  libjs-chart.js  # Chart.js 3.9, inlined by `tributary report` into its HTML file
+  chromium  # headless: the report's browser test and `make report-screenshot`
   clang libclang-rt-14-dev llvm-14
 )
 

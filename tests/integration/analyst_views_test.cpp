@@ -321,7 +321,7 @@ TEST(AnalystViews, AModelNamedLikeAStatusViewIsRefusedAndTheViewStays) {
   EXPECT_EQ(query_value(db,
                         "select string_agg(relname || ':' || relkind::text, ' ' order by relname) "
                         "from pg_class where relnamespace = 'analytics'::regnamespace"),
-            "load_status:v model_status:v");
+            "load_status:v model_status:v rejection_reasons:v");
   EXPECT_EQ(query_value(db, "select count(*) from ingest.model_runs"), "0");
 
   // In a schema of its own, the name is free.

@@ -91,5 +91,7 @@ Command add_status_command(CLI::App& parent, const GlobalOptions& global);
 Command add_runs_command(CLI::App& parent, const GlobalOptions& global);
 /// `tributary freshness [--warn-after D] [--error-after D] [--json]`.
 Command add_freshness_command(CLI::App& parent, const GlobalOptions& global);
+/// `tributary report [--out FILE] [--since DATE] [--until DATE] [--chart-js FILE]`.
+Command add_report_command(CLI::App& parent, const GlobalOptions& global);
 
 }  // namespace tributary::cli

@@ -152,6 +152,7 @@ int run(int argc, char** argv) {
       cli::add_status_command(app, global),
       cli::add_runs_command(app, global),
       cli::add_freshness_command(app, global),
+      cli::add_report_command(app, global),
       cli::add_validate_command(app),
       cli::add_fetch_day_command(app, global),
       cli::add_demo_api_command(app),

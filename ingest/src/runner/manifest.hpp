@@ -97,7 +97,8 @@ std::string schema_problem(const std::string& schema);
 std::string model_name_problem(const std::string& name);
 
 /// Why a model `name` cannot be built in `schema`, or "" when it can: the name of one of the
-/// analysts' status views of the migrations (analytics.load_status, analytics.model_status).
+/// analysts' status views of the migrations (analytics.load_status, analytics.model_status,
+/// analytics.rejection_reasons).
 std::string taken_name_problem(const std::string& schema, const std::string& name);
 
 /// Reads and validates the manifest at `file`; SQL files are resolved against its folder.

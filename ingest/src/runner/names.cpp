@@ -75,10 +75,10 @@ std::string model_name_problem(const std::string& name) {
 }
 
 std::string taken_name_problem(const std::string& schema, const std::string& name) {
-  // The migrations' views (db/migrations/0007): the runner would refuse to replace them
+  // The migrations' views (db/migrations/0007, 0008): the runner would refuse to replace them
   // anyway, but its advice there (drop the relation) would lose them for good.
   if (folded(schema) != "analytics") return {};
-  for (const std::string_view view : {"load_status", "model_status"}) {
+  for (const std::string_view view : {"load_status", "model_status", "rejection_reasons"}) {
     if (name == view) {
       return "analytics." + name +
              " is tributary's own status view for analysts (made by the migrations); give the "

@@ -15,6 +15,8 @@ TEST(TakenModelNames, RefusesTheStatusViewNamesInTheAnalyticsSchema) {
               HasSubstr("analytics.load_status is tributary's own status view"));
   EXPECT_THAT(taken_name_problem("analytics", "model_status"),
               HasSubstr("analytics.model_status is tributary's own status view"));
+  EXPECT_THAT(taken_name_problem("analytics", "rejection_reasons"),
+              HasSubstr("analytics.rejection_reasons is tributary's own status view"));
 }
 
 TEST(TakenModelNames, LeavesOtherNamesAndOtherSchemasAlone) {
