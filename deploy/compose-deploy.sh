@@ -2,13 +2,13 @@
 # The tributary container's command (deploy/Dockerfile, deploy/compose.yaml): `make deploy`'s
 # steps against the database that POSTGRES_HOST / _PORT / _DB / _USER / _PASSWORD name (the
 # compose file's warehouse service). It applies the migrations, creates the analysts' login
-# role `analyst` (ANALYST_PASSWORD), loads the demo month (TRIBUTARY_DEMO_MONTH, default
+# role `analyst` (ANALYST_PASSWORD), loads the demo month (DEMO_MONTH, default
 # 2024-01) from the built-in demo API unless API_URL is set, builds the models, writes the
 # HTML report when this build has `tributary report`, and prints the weekly tables.
 # Secrets arrive in the environment only: nothing here puts them on a command line.
 set -euo pipefail
 
-month=${TRIBUTARY_DEMO_MONTH:-2024-01}
+month=${DEMO_MONTH:-2024-01}
 report_dir=${TRIBUTARY_REPORT_DIR:-/var/lib/tributary/reports}
 : "${POSTGRES_HOST:?POSTGRES_HOST must name the warehouse (deploy/compose.yaml sets it)}"
 if [ -z "${ANALYST_PASSWORD:-}" ]; then
