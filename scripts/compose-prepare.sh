@@ -3,7 +3,8 @@
 #   scripts/compose-prepare.sh [ENV_FILE] [OUT_DIR]     (defaults: .env and .local/compose)
 # 1. In ENV_FILE (created with mode 0600 when missing), each of WAREHOUSE_PASSWORD,
 #    ANALYST_PASSWORD and PGADMIN_DEFAULT_PASSWORD that is neither set there nor in the
-#    environment gets a generated value, appended once and kept from then on.
+#    environment gets a generated value, written once (on its empty line, else appended) and
+#    kept from then on.
 # 2. OUT_DIR/pgpass (OUT_DIR mode 0700, git-ignored) gets the line pgAdmin's container
 #    copies to /var/lib/pgadmin/.pgpass on its first start:
 #      warehouse:5432:*:analyst:ANALYST_PASSWORD      (`\` and `:` escaped, as libpq reads them)
@@ -34,10 +35,15 @@ fi
 generated=()
 for name in WAREHOUSE_PASSWORD ANALYST_PASSWORD PGADMIN_DEFAULT_PASSWORD; do
   if [ -n "${!name:-}" ] || [ -n "$(env_value "$name")" ]; then continue; fi
-  value=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
-  # A file not ending in a newline would glue the new line to its last one.
-  if [ -s "$env_file" ] && [ -n "$(tail -c 1 "$env_file")" ]; then echo >>"$env_file"; fi
-  printf '%s=%s\n' "$name" "$value" >>"$env_file"
+  value=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')  # letters and digits only
+  if grep -q "^$name=\$" "$env_file"; then
+    # An empty line for it (a copy of .env.example) gets the value in place.
+    sed -i "s/^$name=\$/$name=$value/" "$env_file"
+  else
+    # A file not ending in a newline would glue the new line to its last one.
+    if [ -s "$env_file" ] && [ -n "$(tail -c 1 "$env_file")" ]; then echo >>"$env_file"; fi
+    printf '%s=%s\n' "$name" "$value" >>"$env_file"
+  fi
   generated+=("$name")
 done
 if [ "${#generated[@]}" -gt 0 ]; then
