@@ -4,7 +4,8 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build test deploy bench db-up db-down fuzz clean format report report-screenshot
+.PHONY: all deps build test deploy bench db-up db-down fuzz clean format report report-screenshot \
+	compose-up compose-down test-docker
 
 all: build
 
@@ -47,6 +48,19 @@ db-up: deps
 
 db-down:
 	@bash scripts/db-down.sh
+
+# deploy/compose.yaml: the warehouse, tributary (loads the demo month) and pgAdmin on
+# http://localhost:5050. Secrets come from .env (generated there when missing).
+compose-up:
+	@bash scripts/compose.sh up
+
+compose-down:
+	@bash scripts/compose.sh down
+
+# The Docker test (docs/docker.md): builds the image and runs the compose services with host
+# networking; says SKIPPED when dockerd cannot be started. Not part of `make test`.
+test-docker:
+	@bash tests/docker/compose_test.sh
 
 clean:
 	rm -rf $(BUILD)
