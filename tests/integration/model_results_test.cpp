@@ -160,6 +160,7 @@ TEST_F(ModelResultsTest, LeavesNoTemporaryTablesAndNamesIndexesAfterTheModel) {
             sorted({{"daily_active_users"},
                     {"load_status"},  // the analysts' status views (migration 0007)
                     {"model_status"},
+                    {"rejection_reasons"},  // the report's view (migration 0008)
                     {"user_daily_events"},
                     {"user_daily_events_event_date_idx"},
                     {"user_daily_events_week_start_idx"},
