@@ -17,17 +17,17 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # The whole suite: unit + integration tests, then the same under ASan/UBSan (build-asan/),
-# then a 60-second smoke of the fuzzers (build-fuzz/). Benchmarks are `make bench`.
+# then a smoke of the fuzzers, 60 seconds each (build-fuzz/). Benchmarks are `make bench`.
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 600
 	@bash scripts/sanitize.sh
-	@bash scripts/fuzz.sh 60
+	@bash scripts/fuzz.sh 120
 
 bench: build
 	@BUILD=$(BUILD) bash scripts/bench.sh
 
 fuzz: deps
-	@bash scripts/fuzz.sh $${FUZZ_SECONDS:-300}
+	@bash scripts/fuzz.sh $${FUZZ_SECONDS:-1200}
 
 deploy: build
 	@bash scripts/deploy.sh
