@@ -11,13 +11,13 @@ namespace tributary {
 
 /// How one requested day ended.
 enum class DayStatus {
-  Loaded,     ///< the payload was merged into user_events (maybe writing no row)
-  Empty,      ///< the API has no events for the day
-  Incomplete, ///< loaded as the API serves it, but the day is not complete yet (its end plus
-              ///< the availability lag has not passed): later runs request it again
-  Unchanged,  ///< same payload digest as last time, or 304: nothing written
-  Failed,     ///< rolled back completely; the next run retries it
-  Skipped,    ///< not requested: after today, or `--missing-only` and already done
+  Loaded,      ///< the payload was merged into user_events (maybe writing no row)
+  Empty,       ///< the API has no events for the day
+  Incomplete,  ///< loaded as the API serves it, but the day is not complete yet (its end plus
+               ///< the availability lag has not passed): later runs request it again
+  Unchanged,   ///< same payload digest as last time, or 304: nothing written
+  Failed,      ///< rolled back completely; the next run retries it
+  Skipped,     ///< not requested: after today, or `--missing-only` and already done
 };
 
 /// `loaded`, `empty`, `incomplete`, `unchanged`, `failed`, `skipped`.
@@ -35,11 +35,14 @@ struct DayResult {
   /// Valid events whose event_date is another day than the one requested. Most of a
   /// payload dated otherwise means the request and the data disagree (see `warning`).
   std::uint64_t events_other_day = 0;
-  int attempts = 0;                    ///< HTTP requests made
+  int attempts = 0;  ///< HTTP requests made
   std::uint64_t payload_bytes = 0;
-  std::string error;                   ///< why it failed (no secrets)
-  std::string warning;                 ///< loaded, but something is off (no secrets)
-  bool future = false;                 ///< Skipped because the day is after today
+  std::string error;    ///< why it failed (no secrets)
+  std::string warning;  ///< loaded, but something is off (no secrets)
+  bool future = false;  ///< Skipped because the day is after today
+  /// Skipped because another process loaded the day while this run was going (it held the
+  /// day's lock when this run came to it, and had loaded it by the time it let go).
+  bool another_process = false;
   std::chrono::milliseconds duration{0};
 };
 

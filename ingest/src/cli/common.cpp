@@ -44,12 +44,19 @@ void print_run_report(const RunResult& run) {
   const double seconds = static_cast<double>(run.duration.count()) / 1000.0;
   const auto loaded = run.total(&DayResult::events_loaded);
   const auto skipped = run.count(DayStatus::Skipped);
-  const auto future = static_cast<std::size_t>(std::count_if(
-      run.days.begin(), run.days.end(), [](const DayResult& d) { return d.future; }));
+  const auto future = static_cast<std::size_t>(
+      std::count_if(run.days.begin(), run.days.end(), [](const DayResult& d) { return d.future; }));
+  const auto others = static_cast<std::size_t>(std::count_if(
+      run.days.begin(), run.days.end(), [](const DayResult& d) { return d.another_process; }));
   std::string skipped_text;
   if (skipped > 0) {
     skipped_text = fmt::format(" / skipped {}", skipped);
-    if (future > 0) skipped_text += fmt::format(" ({} after today)", future);
+    std::string why;
+    if (future > 0) why = fmt::format("{} after today", future);
+    if (others > 0) {
+      why += fmt::format("{}{} loaded by another process", why.empty() ? "" : ", ", others);
+    }
+    if (!why.empty()) skipped_text += " (" + why + ")";
   }
   std::cout << fmt::format(
       "run {}: days loaded {} / empty {} / incomplete {} / unchanged {} / failed {}{}\n"
@@ -94,7 +101,8 @@ std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress() 
   auto events = std::make_shared<std::uint64_t>(0);
   return [=](const DayResult& day, std::size_t done, std::size_t total) {
     *events += day.events_received;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!terminal) {
       const LogContext fields{{"day", format_day(day.day)},
                               {"status", to_string(day.status)},
@@ -106,21 +114,22 @@ std::function<void(const DayResult&, std::size_t, std::size_t)> make_progress() 
                               {"duration_ms", static_cast<std::int64_t>(day.duration.count())}};
       spdlog::log(day.warning.empty() ? spdlog::level::info : spdlog::level::warn,
                   "{} {}: {} events, {} rejected, {} duplicate, {} rows written, {} attempt(s), "
-                   "{} ms{}{}{}{}",
-                   format_day(day.day), to_string(day.status), day.events_received,
-                   day.events_rejected, day.events_duplicate, day.rows_written, day.attempts,
-                   day.duration.count(), day.error.empty() ? "" : ": ", day.error,
-                   day.warning.empty() ? "" : "; WARNING: ", day.warning);
+                  "{} ms{}{}{}{}",
+                  format_day(day.day), to_string(day.status), day.events_received,
+                  day.events_rejected, day.events_duplicate, day.rows_written, day.attempts,
+                  day.duration.count(), day.error.empty() ? "" : ": ", day.error,
+                  day.warning.empty() ? "" : "; WARNING: ", day.warning);
       return;
     }
     constexpr int kWidth = 30;
     const int filled = total == 0 ? kWidth : static_cast<int>(kWidth * done / total);
     const double rate = elapsed > 0 ? static_cast<double>(*events) / elapsed : 0.0;
-    const double eta = done > 0 ? elapsed * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
+    const double eta =
+        done > 0 ? elapsed * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
     std::string bar = fmt::format("[{}{}] {}/{} days  {:.0f} events/s  ETA {:.0f}s",
                                   std::string(static_cast<std::size_t>(filled), '#'),
-                                  std::string(static_cast<std::size_t>(kWidth - filled), '.'),
-                                  done, total, rate, eta);
+                                  std::string(static_cast<std::size_t>(kWidth - filled), '.'), done,
+                                  total, rate, eta);
     // Shorter than the terminal: a wrapped bar could not be redrawn in place.
     if (columns > 1 && bar.size() >= columns) bar.resize(columns - 1);
     draw_status_line(bar, done != total);

@@ -101,7 +101,9 @@ struct DayLoader::Impl {
   }
 
   // `committing` is set once the day's COMMIT is sent.
-  DayResult load(date::sys_days day, const LoadOptions& options, bool& committing);
+  DayResult load(date::sys_days day, const LoadOptions& options, Claim claim, bool& committing);
+  // Takes the day's lock as `claim` says; false: the day is another process's business.
+  bool claim_day(pqxx::work& tx, date::sys_days day, const LoadOptions& options, Claim claim);
   std::pair<std::uint64_t, std::uint64_t> write_rows(pqxx::work& tx, const LoadOptions& options,
                                                      bool never_loaded);
   void record_unchanged(const std::string& day, const std::optional<std::string>& etag,
@@ -127,7 +129,7 @@ DayLoader::DayLoader(const Settings& settings, std::int64_t run_id, std::stop_to
 
 DayLoader::~DayLoader() = default;
 
-DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
+DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options, Claim claim) {
   const auto started = std::chrono::steady_clock::now();
   const LogContext day_fields{{"day", format_day(day)}};
   DayResult result;
@@ -140,7 +142,7 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
     for (int attempt = 1;; ++attempt) {
       try {
         canceller.arm(*impl_->conn);
-        result = impl_->load(day, options, committing);
+        result = impl_->load(day, options, claim, committing);
         canceller.disarm();
         break;
       } catch (const std::exception& e) {
@@ -191,13 +193,44 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options) {
   return result;
 }
 
-DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, bool& committing) {
+bool DayLoader::Impl::claim_day(pqxx::work& tx, date::sys_days day, const LoadOptions& options,
+                                Claim claim) {
+  if (claim == Claim::SkipIfHeld) {
+    if (!tx.exec_params1("select pg_try_advisory_xact_lock($1, $2)", kDayLockClass,
+                         day_lock_key(day))[0]
+             .as<bool>()) {
+      return false;
+    }
+  } else {
+    tx.exec_params("select pg_advisory_xact_lock($1, $2)", kDayLockClass, day_lock_key(day));
+  }
+  // The day's last load was made by a run going on beside this one (still running, or ended
+  // after this one started): its answer stands, the processes share the span. --force and
+  // --mirror load the day whatever.
+  if (options.force || options.mirror) return true;
+  return tx
+      .exec_params(
+          "select 1 from ingest.day_loads d join ingest.runs other on "
+          "other.id = d.run_id, ingest.runs me where d.day = $1 and me.id = $2 "
+          "and other.id <> me.id and other.status <> 'abandoned' and d.status <> 'failed' "
+          "and (other.finished_at is null or other.finished_at >= me.started_at)",
+          format_day(day), run_id)
+      .empty();
+}
+
+DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, Claim claim,
+                                bool& committing) {
   const auto day_text = format_day(day);
   DayResult result;
   result.day = day;
 
   pqxx::work tx(*conn);
-  tx.exec_params("select pg_advisory_xact_lock($1, $2)", kDayLockClass, day_lock_key(day));
+  if (!claim_day(tx, day, options, claim)) {
+    tx.abort();
+    result.status = DayStatus::Skipped;
+    result.another_process = true;
+    return result;
+  }
   // Once the day is ours, waiting long on a row lock means something is wrong: give up and
   // let the retry above run the day again (TRIBUTARY_LOCK_TIMEOUT_MS, default 30 s).
   tx.exec("set local lock_timeout = " +

@@ -34,7 +34,15 @@ class DayLoader {
   /// ApiUnreachableError, the day not recorded, when no request of the run reached the API.
   /// Throws Interrupted when the stop came before the day's COMMIT (or before it started):
   /// its statement cancelled, its transfer aborted, the day rolled back and not recorded.
-  DayResult load_day(date::sys_days day, const LoadOptions& options);
+  ///
+  /// `claim` says what to do when another process holds the day (several loaders sharing a
+  /// backfill): SkipIfHeld returns at once, Skipped with `another_process` set; WaitIfHeld
+  /// waits for the lock. Either way, once the day is this run's, a day that another run
+  /// going on beside this one has checked since this one started is Skipped with
+  /// `another_process` set too (unless --force or --mirror): each day is loaded once.
+  enum class Claim : std::uint8_t { SkipIfHeld, WaitIfHeld };
+  DayResult load_day(date::sys_days day, const LoadOptions& options,
+                     Claim claim = Claim::WaitIfHeld);
 
  private:
   struct Impl;

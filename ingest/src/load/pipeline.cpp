@@ -7,15 +7,15 @@
 #include <set>
 #include <thread>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "common/stop.hpp"
 #include "db/database.hpp"
+#include "db/run_log.hpp"
 #include "load/day_loader.hpp"
 #include "load/day_selection.hpp"
 #include "tributary/clock.hpp"
-#include "db/run_log.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
 #include "tributary/logging.hpp"
@@ -78,9 +78,9 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
   const std::vector<date::sys_days> todo = std::move(plan.request);
   result.days = std::move(plan.skipped);
 
-  const int parallel = std::max(1, std::min<int>(options.parallel > 0 ? options.parallel
-                                                                      : settings.parallel,
-                                                 static_cast<int>(std::max<std::size_t>(todo.size(), 1))));
+  const int parallel =
+      std::max(1, std::min<int>(options.parallel > 0 ? options.parallel : settings.parallel,
+                                static_cast<int>(std::max<std::size_t>(todo.size(), 1))));
   // Shared between the workers: the next day to take, the results, and the first error that
   // stops the run (a refused token, an unreachable database). Guarded by `mutex`.
   std::mutex mutex;
@@ -91,6 +91,14 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
   // Unreachable API: whether any request of the run reached the API, shared by the loaders.
   const auto reach = std::make_shared<ApiReach>();
 
+  // Several processes may share the span: a day another one holds is passed over, and
+  // taken again once every other day is done — waiting for it then, and loading it only
+  // if that process did not (DayLoader::Claim).
+  using Claim = internal::DayLoader::Claim;
+  const std::vector<date::sys_days>* queue = &todo;
+  Claim claim = Claim::SkipIfHeld;
+  std::vector<date::sys_days> held;  // passed over in the first round, in order
+
   auto worker = [&] {
     const LogContext run_field{{"run_id", result.run_id}};  // on every line of this worker
     std::unique_ptr<internal::DayLoader> loader;
@@ -100,11 +108,15 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
         date::sys_days day;
         {
           std::lock_guard lock(mutex);
-          if (next >= todo.size()) return;
-          day = todo[next++];
+          if (next >= queue->size()) return;
+          day = (*queue)[next++];
         }
-        auto day_result = loader->load_day(day, options.load);
+        auto day_result = loader->load_day(day, options.load, claim);
         std::lock_guard lock(mutex);
+        if (day_result.another_process && claim == Claim::SkipIfHeld) {
+          held.push_back(day);
+          continue;
+        }
         result.days.push_back(day_result);
         ++finished;
         if (options.on_day) options.on_day(day_result, finished, todo.size());
@@ -133,6 +145,17 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
   std::vector<std::thread> threads;
   for (int i = 0; i < parallel; ++i) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
+  if (!held.empty() && !stopping && !options.stop.stop_requested()) {
+    std::sort(held.begin(), held.end());
+    spdlog::info("{} day(s) held by another process; coming back to them", held.size());
+    queue = &held;
+    claim = Claim::WaitIfHeld;
+    next = 0;
+    threads.clear();
+    const int again = std::min<int>(parallel, static_cast<int>(held.size()));
+    for (int i = 0; i < again; ++i) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+  }
 
   std::sort(result.days.begin(), result.days.end(),
             [](const DayResult& a, const DayResult& b) { return a.day < b.day; });
@@ -175,10 +198,10 @@ RunResult request_day(const Settings& settings, date::sys_days day, const RunOpt
 RunResult backfill_month(const Settings& settings, date::year_month month,
                          const RunOptions& options) {
   const auto days = days_of(month);
-  return load_days(settings, days, options, selection_of(options),
-                   window_of(settings, settings.sync.lookback_days), "backfill-month",
-                   describe_arguments({{"month", format_day(days.front()).substr(0, 7)}}, settings,
-                                      options));
+  return load_days(
+      settings, days, options, selection_of(options),
+      window_of(settings, settings.sync.lookback_days), "backfill-month",
+      describe_arguments({{"month", format_day(days.front()).substr(0, 7)}}, settings, options));
 }
 
 RunResult backfill_range(const Settings& settings, date::sys_days first, date::sys_days last,
@@ -212,8 +235,8 @@ RunResult sync(const Settings& settings, const SyncOptions& options) {
     throw ConfigError("sync: --since " + format_day(*since) + " is after --until " +
                       format_day(until));
   }
-  nlohmann::json args{{"since", format_day(*since)}, {"until", format_day(until)},
-                      {"lookback_days", lookback}};
+  nlohmann::json args{
+      {"since", format_day(*since)}, {"until", format_day(until)}, {"lookback_days", lookback}};
   return load_days(settings, days_between(*since, until), options.run, internal::DaySelection::Sync,
                    window, "sync", describe_arguments(args, settings, options.run));
 }
