@@ -21,12 +21,13 @@
 # CITUS_ROOT (default .local/citus, or /var/tmp/tributary-citus-* when the checkout cannot be
 # entered by postgres) holds the nodes; CITUS_PORT (default 54340) is the first port tried;
 # CITUS_ENV_FILE (default .local/citus.env, or $CITUS_ROOT/citus.env with CITUS_ROOT) is the
-# state file.
+# state file; CITUS_SHARD_COUNT (default 8) the shards per distributed table; CITUS_EXTRA_CONF, lines added to each new node's postgresql.conf.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bindir=/usr/lib/postgresql/15/bin
 first_port=${CITUS_PORT:-54340}
 nodes=(coordinator worker1 worker2)
+shard_count=${CITUS_SHARD_COUNT:-8}
 
 if ! [[ $first_port =~ ^[0-9]+$ ]] || [ "$first_port" -lt 1024 ] || [ "$first_port" -gt 65000 ]; then
   echo "error: CITUS_PORT must be a port number from 1024 to 65000 (got '$first_port')" >&2
@@ -98,6 +99,8 @@ max_prepared_transactions = 200
 wal_level = logical
 shared_buffers = 256MB
 CONF
+    # Extra settings (bench/citus.sh turns durability off, as the test clusters do).
+    [ -z "${CITUS_EXTRA_CONF:-}" ] || printf '%s\n' "$CITUS_EXTRA_CONF" >>"$dir/data/postgresql.conf"
   fi
 done
 
@@ -142,6 +145,9 @@ select format('alter role tributary login createrole password %L', :'pw') \gexec
 select 'create database tributary owner tributary'
  where not exists (select from pg_database where datname = 'tributary') \gexec
 SQL
+  # Shards of the tables migrate distributes: 4 per worker here (docs/citus.md: Citus's
+  # default of 32 costs this 2-core machine 40% of its ingest; a real cluster sets its own).
+  psql_node "$node" -d postgres -c "alter database tributary set citus.shard_count = $shard_count"
   psql_node "$node" -d tributary >/dev/null <<'SQL'
 set client_min_messages = warning;
 create extension if not exists citus;

@@ -65,6 +65,8 @@ begin
             'The loader''s staging rows on Citus, co-located with public.user_events: each '
             'day''s transaction writes its rows under its own stage_id and deletes them '
             'before it commits (a rejection''s device_id is empty).';
+        -- A day's statements read and delete its own rows only.
+        create index user_events_stage_stage_id_idx on ingest.user_events_stage (stage_id);
         create sequence ingest.user_events_stage_ids;
     end if;
     if not exists (select from pg_dist_partition

@@ -78,6 +78,7 @@ TEST_P(ApiFaultTest, BackfillThroughFaultsGivesTheFaultFreeTable) {
   run_options.parallel = 8;
   const auto run = backfill_month(fault_settings_for(db, server.url(), 10), date::year{2024} / 1, run_options);
   EXPECT_TRUE(run.ok()) << GetParam();
+  for (const auto& day : run.days) EXPECT_EQ(day.error, "") << format_day(day.day);
   EXPECT_GT(server.requests(), 31u) << "the faults must have forced retries";
   EXPECT_GT(run.total(&DayResult::events_loaded), 0u);
   std::uint64_t attempts = 0;

@@ -200,6 +200,8 @@ void PostgresCluster::enable_citus(const std::string& name) {
     topology.push_back("select citus_add_node('" + nodes_[i].dir.string() + "', " +
                        std::to_string(nodes_[i].port) + ")");
   }
+  // As scripts/citus-up.sh: 4 shards per worker (docs/citus.md).
+  topology.push_back("alter database \"" + name + "\" set citus.shard_count = 8");
   psql_on(nodes_.front(), name, topology);
 }
 

@@ -69,23 +69,22 @@ void prepare_session(pqxx::connection& conn) {
   // The day's `set local` (lock_timeout, work_mem) reaches the shards on the workers too:
   // a row lock held there must time out like one on a single node.
   session.exec("set citus.propagate_set_commands = 'local'");
+  // Citus's default shard locks stay: a multi-shard DELETE or merge takes an exclusive lock
+  // on each shard to the end of its transaction, so days sharing keys never deadlock
+  // across shards (concurrent days queue there instead). citus.all_modifications_commutative
+  // would let them run side by side, but then two days sharing keys deadlock on two shards
+  // (measured: MergePaths.NewDaysSharingKeysLoadedConcurrentlyGiveTheSequentialTable).
 }
 
 void clear_stage(pqxx::transaction_base& tx, std::int64_t stage_id) {
   static const std::string sql = std::string("delete from ") + kStageTable + " where stage_id = $1";
+  // A multi-shard DELETE takes an exclusive lock on every shard by default, here after the
+  // day's COPY locked some of them in the order its rows came: concurrent days deadlock.
+  // Their stage rows are disjoint, so this delete commutes with theirs; only it is told so
+  // (the merge of user_events keeps Citus's shard locks, see prepare_session).
+  tx.exec("set local citus.all_modifications_commutative = on");
   tx.exec_params(sql, stage_id);
-}
-
-std::uint64_t insert_new(pqxx::transaction_base& tx, std::int64_t run_id, std::int64_t stage_id) {
-  static const std::string insert = insert_winners(1, 2);
-  // Every key is new: the winners' dates are the dates written.
-  static const std::string log =
-      "insert into ingest.changed_event_dates (event_date)"
-      " select distinct event_date from (" +
-      winners(1) + ") as w order by 1";
-  const auto inserted = tx.exec_params(insert, run_id, stage_id).affected_rows();
-  if (inserted > 0) tx.exec_params(log, stage_id);
-  return inserted;
+  tx.exec("set local citus.all_modifications_commutative = off");
 }
 
 std::pair<std::uint64_t, std::uint64_t> merge(pqxx::transaction_base& tx, std::int64_t run_id,

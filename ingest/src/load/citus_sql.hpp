@@ -30,13 +30,9 @@ void clear_stage(pqxx::transaction_base& tx, std::int64_t stage_id);
 /// The session settings of a loader connection to a Citus coordinator.
 void prepare_session(pqxx::connection& conn);
 
-/// The Citus form of internal::insert_new_sql(): the day's winners inserted with a plain
-/// INSERT … SELECT that runs on each shard (no ON CONFLICT: a key that exists fails with a
-/// unique violation and the caller merges instead); their event dates go to the change log.
-/// Returns the rows inserted.
-std::uint64_t insert_new(pqxx::transaction_base& tx, std::int64_t run_id, std::int64_t stage_id);
-
-/// The Citus form of internal::merge_sql(): the same winner rule, run on each shard; the
+/// The Citus form of internal::merge_sql(), used for every day on Citus (a plain INSERT
+/// that fails on an existing key costs a statement on every shard and a rollback on every
+/// worker, while the merge costs no more than it): the same winner rule, run on each shard; the
 /// change log gets the event dates the written rows had before (read first, by the same
 /// predicate as the update) and after (returned by the insert). Returns the keys kept and
 /// the rows inserted or changed.

@@ -72,7 +72,10 @@ void StagingConsumer::begin_attempt() {
 void StagingConsumer::start_staging() {
   close_stream();
   if (target_.citus_stage_id) {
-    citus::clear_stage(tx_, *target_.citus_stage_id);
+    // The day's transaction starts with no rows of its stage id: only a retried request
+    // has some to delete.
+    if (staged_) citus::clear_stage(tx_, *target_.citus_stage_id);
+    staged_ = true;
   } else {
     tx_.exec(std::string("truncate ") + kStageTable);
   }

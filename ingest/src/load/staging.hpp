@@ -82,6 +82,7 @@ class StagingConsumer final : public DayConsumer, private models::EventSink {
   std::optional<std::string> unchanged_digest_;
   std::FILE* spool_ = nullptr;  ///< the body of the current attempt, when spooling
   bool unchanged_ = false;
+  bool staged_ = false;  ///< whether an attempt of this day has staged rows already
 };
 
 }  // namespace tributary::internal
