@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 .PHONY: all deps build test deploy bench db-up db-down fuzz clean format report report-screenshot \
-	compose-up compose-down test-docker
+	compose-up compose-down test-docker citus-up citus-down test-citus bench-citus
 
 all: build
 
@@ -61,6 +61,23 @@ compose-down:
 # networking; says SKIPPED when dockerd cannot be started. Not part of `make test`.
 test-docker:
 	@bash tests/docker/compose_test.sh
+
+# A local Citus cluster (a coordinator and two workers on loopback; docs/citus.md). Builds
+# Citus from CITUS_SOURCE (default ../shared/vendor/citus-13.2.2.tar.gz) when none is installed.
+citus-up: deps
+	@bash scripts/citus-up.sh
+
+citus-down:
+	@bash scripts/citus-down.sh
+
+# The integration tests that must behave the same on Citus, against a coordinator and two
+# workers of their own; skipped (saying so) when Citus is neither installed nor buildable.
+test-citus: build
+	@BUILD=$(BUILD) bash scripts/test-citus.sh
+
+# Ingest and the full model build on Citus and on a single node, side by side (bench/citus.sh).
+bench-citus: build
+	@BUILD=$(BUILD) bash bench/citus.sh
 
 clean:
 	rm -rf $(BUILD)

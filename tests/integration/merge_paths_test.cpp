@@ -143,6 +143,7 @@ TEST(MergePaths, NewDaysSharingKeysLoadedConcurrentlyGiveTheSequentialTable) {
   const auto b = backfill_range(fast_api_settings(eight, server.url()), parse_day("2024-01-01"),
                                 range_end, concurrent);
   ASSERT_TRUE(a.ok());
+  for (const auto& day : b.days) EXPECT_EQ(day.error, "") << format_day(day.day);
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b.count(DayStatus::Loaded), 8u);
   EXPECT_EQ(query_value(eight, "select count(*) from public.user_events"),

@@ -159,6 +159,9 @@ std::vector<std::string> console_lines(const std::string& log) {
   std::istringstream lines(log);
   std::string line;
   while (std::getline(lines, line)) {
+    // Chromium's own pages (chrome://, a busy machine's "Slow network is detected") are not
+    // the report's.
+    if (line.find("source: chrome://") != std::string::npos) continue;
     if (line.find(":CONSOLE") != std::string::npos || line.find("Uncaught") != std::string::npos) {
       found.push_back(line);
     }

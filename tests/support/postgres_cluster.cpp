@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <stdexcept>
@@ -15,6 +16,7 @@ namespace tributary::testing {
 namespace {
 
 constexpr const char* kBin = "/usr/lib/postgresql/15/bin";
+constexpr const char* kLib = "/usr/lib/postgresql/15/lib";
 
 std::string random_word(std::size_t length) {
   static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -56,44 +58,76 @@ int free_port() {
   return port;
 }
 
-PostgresCluster::PostgresCluster() : as_root_(::geteuid() == 0) {
+bool citus_mode_requested() {
+  const char* value = std::getenv("TRIBUTARY_TEST_CITUS");
+  return value != nullptr && std::string(value) == "1";
+}
+
+bool citus_installed() {
+  return std::filesystem::exists(std::filesystem::path(kLib) / "citus.so") &&
+         std::filesystem::exists("/usr/share/postgresql/15/extension/citus.control");
+}
+
+PostgresCluster::PostgresCluster(bool citus) : as_root_(::geteuid() == 0) {
   root_ = std::filesystem::temp_directory_path() /
           ("tributary-pg-" + std::to_string(::getpid()) + "-" + random_word(6));
   std::filesystem::create_directories(root_);
   if (as_root_) run_shell("chown postgres:postgres " + shell_quote(root_.string()));
+  if (citus) {
+    // Only the servers (postgres) and root may reach the nodes' sockets, where they trust.
+    std::filesystem::permissions(root_, std::filesystem::perms::owner_all);
+    for (const char* name : {"coordinator", "worker1", "worker2"}) {
+      nodes_.push_back(Node{root_ / name, 0});
+      as_postgres("mkdir -m 0700 " + shell_quote(nodes_.back().dir.string()));
+    }
+  } else {
+    nodes_.push_back(Node{root_, 0});
+  }
   password_ = random_word(24);
   const auto pwfile = root_ / "pw";
   as_postgres("umask 077; echo " + shell_quote(password_) + " > " + shell_quote(pwfile.string()));
-  as_postgres(std::string(kBin) + "/initdb -D " + shell_quote((root_ / "data").string()) +
-              " -U postgres -E UTF8 --locale=C.UTF-8 --auth-local=trust --auth-host=scram-sha-256"
-              " --pwfile=" + shell_quote(pwfile.string()) + " >/dev/null");
-  // Settings for fast throwaway clusters: durability does not matter here.
-  std::ofstream conf(root_ / "data" / "postgresql.auto.conf", std::ios::app);
-  conf << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-       << "max_connections = 200\nshared_buffers = 256MB\n";
-  conf.close();
+  for (auto& node : nodes_) {
+    as_postgres(std::string(kBin) + "/initdb -D " + shell_quote((node.dir / "data").string()) +
+                " -U postgres -E UTF8 --locale=C.UTF-8 --auth-local=trust --auth-host=scram-sha-256"
+                " --pwfile=" +
+                shell_quote(pwfile.string()) + " >/dev/null");
+    // Settings for fast throwaway clusters: durability does not matter here.
+    std::ofstream conf(node.dir / "data" / "postgresql.auto.conf", std::ios::app);
+    conf << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+         << "max_connections = 200\nshared_buffers = 256MB\n";
+    if (citus) {
+      conf << "shared_preload_libraries = 'citus'\nmax_prepared_transactions = 200\n"
+           << "unix_socket_permissions = 0700\n";
+    }
+  }
   start();
-  psql("postgres", "create role tributary_test login createrole password '" + password_ + "'");
+  for (const auto& node : nodes_) {
+    psql_on(node, "postgres",
+            {"create role tributary_test login createrole password '" + password_ + "'"});
+  }
 }
 
 PostgresCluster::~PostgresCluster() {
-  try {
-    as_postgres(std::string(kBin) + "/pg_ctl -D " + shell_quote((root_ / "data").string()) +
-                " -m immediate -w stop >/dev/null 2>&1 || true");
-  } catch (...) {
+  for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
+    try {
+      as_postgres(std::string(kBin) + "/pg_ctl -D " + shell_quote((it->dir / "data").string()) +
+                  " -m immediate -w stop >/dev/null 2>&1 || true");
+    } catch (...) {
+    }
   }
   std::error_code ignored;
   std::filesystem::remove_all(root_, ignored);
 }
 
-void PostgresCluster::start() {
+void PostgresCluster::start_node(Node& node) {
   for (int attempt = 0; attempt < 5; ++attempt) {
-    port_ = port_ != 0 && attempt == 0 ? port_ : free_port();
+    // A Citus worker is registered by its port: it comes back on the same one.
+    node.port = node.port != 0 && (attempt == 0 || citus()) ? node.port : free_port();
     try {
-      as_postgres(std::string(kBin) + "/pg_ctl -D " + shell_quote((root_ / "data").string()) +
-                  " -l " + shell_quote((root_ / "log").string()) + " -w -t 60 -o " +
-                  shell_quote("-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) +
-                              " -c unix_socket_directories=" + root_.string()) +
+      as_postgres(std::string(kBin) + "/pg_ctl -D " + shell_quote((node.dir / "data").string()) +
+                  " -l " + shell_quote((node.dir / "log").string()) + " -w -t 60 -o " +
+                  shell_quote("-c listen_addresses=127.0.0.1 -p " + std::to_string(node.port) +
+                              " -c unix_socket_directories=" + node.dir.string()) +
                   " start >/dev/null");
       return;
     } catch (const std::exception&) {
@@ -102,9 +136,15 @@ void PostgresCluster::start() {
   }
 }
 
+void PostgresCluster::start() {
+  for (auto& node : nodes_) start_node(node);
+}
+
 void PostgresCluster::stop() {
-  as_postgres(std::string(kBin) + "/pg_ctl -D " + shell_quote((root_ / "data").string()) +
-              " -m fast -w stop >/dev/null");
+  for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
+    as_postgres(std::string(kBin) + "/pg_ctl -D " + shell_quote((it->dir / "data").string()) +
+                " -m fast -w stop >/dev/null");
+  }
 }
 
 std::string PostgresCluster::as_postgres(const std::string& command) const {
@@ -112,32 +152,63 @@ std::string PostgresCluster::as_postgres(const std::string& command) const {
   return run_shell(command);
 }
 
+std::string PostgresCluster::psql_on(const Node& node, const std::string& db,
+                                     const std::vector<std::string>& statements) const {
+  std::string command = "psql -X -q -At -v ON_ERROR_STOP=1 -h " + shell_quote(node.dir.string()) +
+                        " -p " + std::to_string(node.port) + " -U postgres -d " + shell_quote(db);
+  for (const auto& sql : statements) command += " -c " + shell_quote(sql);
+  return as_postgres(command);
+}
+
 std::string PostgresCluster::psql(const std::string& db, const std::string& sql) const {
-  return as_postgres("psql -X -q -At -v ON_ERROR_STOP=1 -h " + shell_quote(root_.string()) +
-                     " -p " + std::to_string(port_) + " -U postgres -d " + shell_quote(db) +
-                     " -c " + shell_quote(sql));
+  if (db == "postgres") {
+    // Roles and databases belong to each node: the workers get them too.
+    for (std::size_t i = 1; i < nodes_.size(); ++i) psql_on(nodes_[i], db, {sql});
+  }
+  return psql_on(nodes_.front(), db, {sql});
 }
 
 std::string PostgresCluster::dump(const std::string& db) const {
-  return as_postgres("pg_dump -h " + shell_quote(root_.string()) + " -p " +
-                     std::to_string(port_) + " -U postgres " + shell_quote(db));
+  return as_postgres("pg_dump -h " + shell_quote(nodes_.front().dir.string()) + " -p " +
+                     std::to_string(port()) + " -U postgres " + shell_quote(db));
 }
 
 void PostgresCluster::restart() {
-  as_postgres(std::string(kBin) + "/pg_ctl -D " + shell_quote((root_ / "data").string()) +
+  as_postgres(std::string(kBin) + "/pg_ctl -D " +
+              shell_quote((nodes_.front().dir / "data").string()) +
               " -m fast -w -t 60 restart >/dev/null");
 }
 
-DatabaseSettings PostgresCluster::create_database(const std::string& name) {
-  psql("postgres", "drop database if exists \"" + name + "\" with (force)");
-  psql("postgres", "create database \"" + name + "\" owner tributary_test");
+DatabaseSettings PostgresCluster::create_database(const std::string& name, bool with_citus) {
+  for (const auto& node : nodes_) {
+    psql_on(node, "postgres",
+            {"drop database if exists \"" + name + "\" with (force)",
+             "create database \"" + name + "\" owner tributary_test"});
+  }
+  if (citus() && with_citus) enable_citus(name);
   return settings_for(name);
+}
+
+void PostgresCluster::enable_citus(const std::string& name) {
+  for (const auto& node : nodes_) {
+    psql_on(node, name, {"set client_min_messages = warning; create extension citus"});
+  }
+  std::vector<std::string> topology{"select citus_set_coordinator_host('" +
+                                    nodes_.front().dir.string() + "', " + std::to_string(port()) +
+                                    ")"};
+  for (std::size_t i = 1; i < nodes_.size(); ++i) {
+    topology.push_back("select citus_add_node('" + nodes_[i].dir.string() + "', " +
+                       std::to_string(nodes_[i].port) + ")");
+  }
+  // As scripts/citus-up.sh: 4 shards per worker (docs/citus.md).
+  topology.push_back("alter database \"" + name + "\" set citus.shard_count = 8");
+  psql_on(nodes_.front(), name, topology);
 }
 
 DatabaseSettings PostgresCluster::settings_for(const std::string& name) const {
   DatabaseSettings s;
   s.host = "127.0.0.1";
-  s.port = port_;
+  s.port = port();
   s.name = name;
   s.user = "tributary_test";
   s.password = password_;

@@ -45,6 +45,17 @@ MigrationReport migrate(pqxx::connection& conn, const std::string& where) {
       tx.commit();
       report.applied.push_back(name);
     }
+    // On a Citus cluster, every migrate distributes what is not distributed yet (migration
+    // 0009): a warehouse built on one node is distributed by the first migrate after the
+    // citus extension and the workers were added.
+    {
+      pqxx::work tx(conn);
+      if (!tx.exec("select 1 from pg_extension where extname = 'citus'").empty()) {
+        tx.exec("set local client_min_messages = warning");
+        tx.exec("select ingest.distribute_on_citus()");
+        tx.commit();
+      }
+    }
     pqxx::nontransaction unlock(conn);
     unlock.exec_params("select pg_advisory_unlock($1)", kMigrationLockKey);
   });

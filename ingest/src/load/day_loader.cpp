@@ -11,6 +11,7 @@
 #include "db/lock_keys.hpp"
 #include "db/pg_errors.hpp"
 #include "db/statement_canceller.hpp"
+#include "load/citus_sql.hpp"
 #include "load/merge_sql.hpp"
 #include "load/staging.hpp"
 #include "tributary/api_client.hpp"
@@ -71,6 +72,13 @@ struct DayLoader::Impl {
   void reconnect() {
     conn = internal::connect(settings.database);
     internal::translate_database_errors("preparing the staging table", [&] {
+      // On Citus the day is staged in the distributed table of migration 0009 instead.
+      citus_stage.reset();
+      if (citus::distributed(*conn)) {
+        citus::prepare_session(*conn);
+        citus_stage = citus::new_stage_id(*conn);
+        return;
+      }
       // A day's staging table (~12 MB at 40,000 events) must fit in temp buffers; that
       // setting only takes effect before the session first touches a temporary table.
       pqxx::nontransaction session(*conn);
@@ -111,12 +119,15 @@ struct DayLoader::Impl {
   void refuse_large_mirror(const std::string& day, std::uint64_t deleted, std::uint64_t before,
                            const DayFetch& fetch);
   void record_failure(const std::string& day, const DayResult& result);
+  void clear_stage(pqxx::work& tx);
 
   Settings settings;
   std::int64_t run_id;
   std::shared_ptr<ApiReach> reach;  // shared by the run's loaders: whether one reached the API
   ApiClient client;
   std::unique_ptr<pqxx::connection> conn;
+  /// On Citus: this connection's stage id in ingest.user_events_stage (load/citus_sql.hpp).
+  std::optional<std::int64_t> citus_stage;
   int attempts_made = 0;  ///< HTTP requests of the day's last fetch that succeeded
   /// Armed with `conn` while a day is in flight, disarmed once it commits: a stop cancels
   /// the day's running statement, never its COMMIT.
@@ -253,14 +264,12 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
   if (may_skip && previous && previous->digest && previous->status != "empty") {
     unchanged_digest = previous->digest;
   }
-  internal::StagingConsumer staging(tx, day, unchanged_digest);
+  internal::StagingConsumer staging(tx, day, unchanged_digest, StageTarget{citus_stage});
   attempts_made = 0;
   const DayFetch fetch = client.fetch_day(day, staging, etag, canceller.token());
   result.attempts = attempts_made = fetch.attempts;
   // A failed attempt may have staged part of a body before the final answer came empty.
-  if (fetch.outcome != FetchOutcome::Events) {
-    tx.exec(std::string("truncate ") + internal::kStageTable);
-  }
+  if (fetch.outcome != FetchOutcome::Events) clear_stage(tx);
   result.payload_bytes = fetch.body_bytes;
 
   if (fetch.outcome == FetchOutcome::NotModified ||
@@ -303,15 +312,21 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
   }
   if (options.mirror) {
     static const std::string mirror = internal::mirror_delete_sql();
-    const auto deleted = tx.exec_params1(mirror, day_text)[0].as<std::uint64_t>();
+    const auto deleted = citus_stage ? citus::mirror_delete(tx, day_text, *citus_stage)
+                                     : tx.exec_params1(mirror, day_text)[0].as<std::uint64_t>();
     result.rows_written += deleted;
     if (!options.force) refuse_large_mirror(day_text, deleted, rows_before, fetch);
   }
   tx.exec_params("delete from ingest.rejected_events where day = $1", day_text);
-  tx.exec_params(std::string("insert into ingest.rejected_events (run_id, day, position, reason, "
-                             "raw_json) select $1, $2, position, reason, raw_json from ") +
-                     internal::kStageTable + " where reason is not null order by position",
-                 run_id, day_text);
+  if (citus_stage) {
+    citus::insert_rejections(tx, run_id, day_text, *citus_stage);
+  } else {
+    tx.exec_params(
+        std::string("insert into ingest.rejected_events (run_id, day, position, "
+                    "reason, raw_json) select $1, $2, position, reason, raw_json from ") +
+            internal::kStageTable + " where reason is not null order by position",
+        run_id, day_text);
+  }
   result.status = !complete                              ? DayStatus::Incomplete
                   : fetch.outcome == FetchOutcome::Empty ? DayStatus::Empty
                                                          : DayStatus::Loaded;
@@ -334,6 +349,7 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
   // The point of no return: a stop from here on lets the day commit.
   canceller.disarm();
   throw_if_stopped(canceller.token(), "loading the day, before its commit");
+  if (citus_stage) clear_stage(tx);  // the temporary table empties itself on commit
   committing = true;
   tx.commit();
   return result;
@@ -347,6 +363,10 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
 std::pair<std::uint64_t, std::uint64_t> DayLoader::Impl::write_rows(pqxx::work& tx,
                                                                     const LoadOptions& options,
                                                                     bool never_loaded) {
+  // On Citus the merge costs no more than the plain insert, while a plain insert that fails
+  // (a key of the day exists: most demo days) costs a statement on every shard and a
+  // rollback on every worker: the merge always.
+  if (citus_stage) return citus::merge(tx, run_id, *citus_stage, options.force);
   if (never_loaded) {
     static const std::string insert_new = internal::insert_new_sql();
     tx.exec("savepoint new_keys");
@@ -394,6 +414,15 @@ void DayLoader::Impl::record_unchanged(const std::string& day,
       "checked_at = now(), last_error = null, etag = coalesce($2, etag) where day = $1",
       day, etag, complete);
   tx.commit();
+}
+
+// Empties the day's staging rows: the temporary table, or this connection's rows on Citus.
+void DayLoader::Impl::clear_stage(pqxx::work& tx) {
+  if (citus_stage) {
+    citus::clear_stage(tx, *citus_stage);
+  } else {
+    tx.exec(std::string("truncate ") + internal::kStageTable);
+  }
 }
 
 void DayLoader::Impl::record_failure(const std::string& day, const DayResult& result) {

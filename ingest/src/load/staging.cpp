@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/text.hpp"
+#include "load/citus_sql.hpp"
 #include "tributary/error.hpp"
 #include "tributary/models/copy_row.hpp"
 
@@ -37,9 +38,11 @@ std::string stage_table_ddl() {
 }
 
 StagingConsumer::StagingConsumer(pqxx::transaction_base& tx, date::sys_days day,
-                                 std::optional<std::string> unchanged_digest)
-    : tx_(tx), day_(day), unchanged_digest_(std::move(unchanged_digest)) {
+                                 std::optional<std::string> unchanged_digest, StageTarget target)
+    : tx_(tx), day_(day), target_(target), unchanged_digest_(std::move(unchanged_digest)) {
   buffer_.reserve(kBatchBytes + (64 << 10));
+  if (target_.citus_stage_id) row_end_ = "\t" + std::to_string(*target_.citus_stage_id);
+  row_end_ += '\n';
 }
 
 StagingConsumer::~StagingConsumer() {
@@ -68,13 +71,21 @@ void StagingConsumer::begin_attempt() {
 
 void StagingConsumer::start_staging() {
   close_stream();
-  tx_.exec(std::string("truncate ") + kStageTable);
+  if (target_.citus_stage_id) {
+    // The day's transaction starts with no rows of its stage id: only a retried request
+    // has some to delete.
+    if (staged_) citus::clear_stage(tx_, *target_.citus_stage_id);
+    staged_ = true;
+  } else {
+    tx_.exec(std::string("truncate ") + kStageTable);
+  }
   // libpqxx 6.4's stream_to keeps its raw-line writer private and escapes every field
   // itself; tablewriter (deprecated in 6.x, still supported there) takes our pre-encoded
   // batches as they are, which is what makes the COPY one pass over the rows.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-  stream_ = std::make_unique<pqxx::tablewriter>(tx_, kStageTable);
+  stream_ = std::make_unique<pqxx::tablewriter>(
+      tx_, target_.citus_stage_id ? citus::kStageTable : kStageTable);
 #pragma GCC diagnostic pop
   parser_ = std::make_unique<models::PayloadParser>(static_cast<models::EventSink&>(*this));
   summary_ = {};
@@ -134,17 +145,20 @@ void StagingConsumer::on_event(models::UserEvent&& event, std::size_t position) 
   models::append_copy_fields(event, buffer_);
   buffer_.push_back('\t');
   append_position(position, buffer_);
-  buffer_.append("\t\\N\t\\N\n");
+  buffer_.append("\t\\N\t\\N");
+  buffer_.append(row_end_);
 }
 
 void StagingConsumer::on_rejection(models::Rejection&& rejection) {
-  for (std::size_t i = 0; i < models::kUserEventColumns.size(); ++i) buffer_.append("\\N\t");
+  // On Citus the distribution column cannot be NULL: a rejection's device_id is empty.
+  buffer_.append(target_.citus_stage_id ? "\t" : "\\N\t");
+  for (std::size_t i = 1; i < models::kUserEventColumns.size(); ++i) buffer_.append("\\N\t");
   append_position(rejection.position, buffer_);
   buffer_.push_back('\t');
   models::append_copy_text(rejection.reason, buffer_);
   buffer_.push_back('\t');
   models::append_copy_text(rejection.raw_json, buffer_);
-  buffer_.push_back('\n');
+  buffer_.append(row_end_);
 }
 
 void StagingConsumer::flush() {

@@ -18,6 +18,13 @@ namespace tributary::internal {
 /// Name of the per-connection temporary table a day is staged in.
 inline constexpr const char* kStageTable = "tributary_stage";
 
+/// Where a day is staged: the temporary table above, or on Citus the distributed
+/// ingest.user_events_stage under the connection's stage id (load/citus_sql.hpp), whose rows
+/// carry that id and, for a rejection, an empty device_id (the distribution column).
+struct StageTarget {
+  std::optional<std::int64_t> citus_stage_id;  ///< set on Citus
+};
+
 /// SQL that creates the staging table on a connection (once per connection): the content
 /// columns of user_events without constraints, plus position, reason and raw_json (set for
 /// rejections, whose event columns are NULL).
@@ -36,7 +43,8 @@ class StagingConsumer final : public DayConsumer, private models::EventSink {
  public:
   /// `day` is the day requested, to count the events dated otherwise.
   StagingConsumer(pqxx::transaction_base& tx, date::sys_days day,
-                  std::optional<std::string> unchanged_digest = std::nullopt);
+                  std::optional<std::string> unchanged_digest = std::nullopt,
+                  StageTarget target = {});
   ~StagingConsumer() override;
 
   void begin_attempt() override;
@@ -63,6 +71,8 @@ class StagingConsumer final : public DayConsumer, private models::EventSink {
 
   pqxx::transaction_base& tx_;
   date::sys_days day_;
+  StageTarget target_;
+  std::string row_end_;  ///< what ends each COPY row after raw_json: the stage id on Citus
   std::uint64_t other_day_ = 0;
   std::unique_ptr<pqxx::tablewriter> stream_;
   std::unique_ptr<models::PayloadParser> parser_;
@@ -72,6 +82,7 @@ class StagingConsumer final : public DayConsumer, private models::EventSink {
   std::optional<std::string> unchanged_digest_;
   std::FILE* spool_ = nullptr;  ///< the body of the current attempt, when spooling
   bool unchanged_ = false;
+  bool staged_ = false;  ///< whether an attempt of this day has staged rows already
 };
 
 }  // namespace tributary::internal
