@@ -87,6 +87,12 @@ void clear_stage(pqxx::transaction_base& tx, std::int64_t stage_id) {
   tx.exec("set local citus.all_modifications_commutative = off");
 }
 
+namespace {
+std::string day_xid(pqxx::transaction_base& tx) {
+  return tx.exec1("select pg_current_xact_id()::text")[0].as<std::string>();
+}
+}  // namespace
+
 std::pair<std::uint64_t, std::uint64_t> merge(pqxx::transaction_base& tx, std::int64_t run_id,
                                               std::int64_t stage_id, bool force) {
   const auto statements = [](bool forced) {
@@ -101,8 +107,8 @@ std::pair<std::uint64_t, std::uint64_t> merge(pqxx::transaction_base& tx, std::i
     // The dates the rows about to be replaced have now: read before the write, with the
     // update's own condition (a subquery in RETURNING cannot read the shard on Citus).
     s.old_dates =
-        "insert into ingest.changed_event_dates (event_date)"
-        " select distinct u.event_date from public.user_events u join (" +
+        "insert into ingest.changed_event_dates (event_date, changed_by)"
+        " select distinct u.event_date, $2::xid8 from public.user_events u join (" +
         winners(1) +
         ") as w on w.device_id = u.device_id and w.event_time = u.event_time"
         " where " +
@@ -113,8 +119,8 @@ std::pair<std::uint64_t, std::uint64_t> merge(pqxx::transaction_base& tx, std::i
               " where " +
               replaces("excluded", "u", forced) +
               " returning u.event_date)"
-              ", logged as (insert into ingest.changed_event_dates (event_date)"
-              " select distinct event_date from written order by 1)"
+              ", logged as (insert into ingest.changed_event_dates (event_date, changed_by)"
+              " select distinct event_date, $3::xid8 from written order by 1)"
               " select count(*) from written";
     s.kept = std::string("select count(*) from (select device_id, event_time from ") + kStageTable +
              " where stage_id = $1 and reason is null group by device_id, event_time) as k";
@@ -123,8 +129,11 @@ std::pair<std::uint64_t, std::uint64_t> merge(pqxx::transaction_base& tx, std::i
   static const auto plain = statements(false);
   static const auto forced = statements(true);
   const auto& s = force ? forced : plain;
-  tx.exec_params(s.old_dates, stage_id);
-  const auto written = tx.exec_params1(s.write, run_id, stage_id)[0].as<std::uint64_t>();
+  // The day's own transaction id, read on the coordinator: a column default evaluated
+  // inside Citus's INSERT … SELECT was seen to stamp another one.
+  const auto xid = day_xid(tx);
+  tx.exec_params(s.old_dates, stage_id, xid);
+  const auto written = tx.exec_params1(s.write, run_id, stage_id, xid)[0].as<std::uint64_t>();
   const auto kept = tx.exec_params1(s.kept, stage_id)[0].as<std::uint64_t>();
   return {kept, written};
 }
@@ -141,7 +150,10 @@ std::uint64_t mirror_delete(pqxx::transaction_base& tx, const std::string& day,
   const auto deleted = tx.exec_params(sql, day, stage_id).affected_rows();
   // Every row deleted was dated `day`.
   if (deleted > 0) {
-    tx.exec_params("insert into ingest.changed_event_dates (event_date) values ($1::date)", day);
+    tx.exec_params(
+        "insert into ingest.changed_event_dates (event_date, changed_by) "
+        "values ($1::date, $2::xid8)",
+        day, day_xid(tx));
   }
   return deleted;
 }

@@ -218,12 +218,13 @@ bool DayLoader::Impl::claim_day(pqxx::work& tx, date::sys_days day, const LoadOp
   // The day's last load was made by a run going on beside this one (still running, or ended
   // after this one started): its answer stands, the processes share the span. --force and
   // --mirror load the day whatever.
-  if (options.force || options.mirror) return true;
+  if (options.force || options.mirror || claim == Claim::WaitAndLoad) return true;
   return tx
       .exec_params(
           "select 1 from ingest.day_loads d join ingest.runs other on "
           "other.id = d.run_id, ingest.runs me where d.day = $1 and me.id = $2 "
-          "and other.id <> me.id and other.status <> 'abandoned' and d.status <> 'failed' "
+          "and other.id <> me.id and other.status <> 'abandoned' "
+          "and d.status not in ('failed', 'incomplete') "
           "and (other.finished_at is null or other.finished_at >= me.started_at)",
           format_day(day), run_id)
       .empty();
@@ -290,7 +291,12 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
   }
   // From the first write to the commit, the model runner takes no snapshot (lock_keys.hpp).
   if (fetch.outcome == FetchOutcome::Events || options.mirror) {
+    // Behind a runner waiting for its snapshot, this waits for every day writing now: the
+    // row-lock timeout is too short for that (the runner gives up after 60 s itself).
+    tx.exec("set local lock_timeout = '120s'");
     tx.exec_params("select pg_advisory_xact_lock_shared($1)", kChangeLogLockKey);
+    tx.exec("set local lock_timeout = " +
+            std::to_string(std::max(1, settings.database.lock_timeout_ms)));  // milliseconds
   }
   std::string digest;
   if (fetch.outcome == FetchOutcome::Events) {

@@ -40,7 +40,8 @@ class DayLoader {
   /// waits for the lock. Either way, once the day is this run's, a day that another run
   /// going on beside this one has checked since this one started is Skipped with
   /// `another_process` set too (unless --force or --mirror): each day is loaded once.
-  enum class Claim : std::uint8_t { SkipIfHeld, WaitIfHeld };
+  /// WaitAndLoad (`request-day`: one day asked for by name) waits and always loads.
+  enum class Claim : std::uint8_t { SkipIfHeld, WaitIfHeld, WaitAndLoad };
   DayResult load_day(date::sys_days day, const LoadOptions& options,
                      Claim claim = Claim::WaitIfHeld);
 

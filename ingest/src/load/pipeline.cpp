@@ -96,7 +96,8 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
   // if that process did not (DayLoader::Claim).
   using Claim = internal::DayLoader::Claim;
   const std::vector<date::sys_days>* queue = &todo;
-  Claim claim = Claim::SkipIfHeld;
+  // One day asked for by name is loaded whoever else has it.
+  Claim claim = command == "request-day" ? Claim::WaitAndLoad : Claim::SkipIfHeld;
   std::vector<date::sys_days> held;  // passed over in the first round, in order
 
   auto worker = [&] {

@@ -104,9 +104,10 @@ DayWritesPaused::DayWritesPaused(pqxx::connection& conn) : conn_(conn) {
     pqxx::work tx(conn_);
     tx.exec("set local lock_timeout = '60s'");
     tx.exec_params("select pg_advisory_lock($1)", kChangeLogLockKey);  // outlives tx
+    held_ = true;  // from here the destructor must let go, even if the commit fails
     tx.commit();
-    held_ = true;
   } catch (const pqxx::sql_error& e) {
+    release_if_held();
     if (classify(e) != PgErrorKind::LockConflict) throw;
     throw DatabaseError(
         "day loads kept writing public.user_events for 60 s: the models cannot take a "
@@ -114,8 +115,11 @@ DayWritesPaused::DayWritesPaused(pqxx::connection& conn) : conn_(conn) {
   }
 }
 
-DayWritesPaused::~DayWritesPaused() {
+DayWritesPaused::~DayWritesPaused() { release_if_held(); }
+
+void DayWritesPaused::release_if_held() {
   if (!held_) return;
+  held_ = false;
   try {
     pqxx::nontransaction tx(conn_);
     tx.exec_params("select pg_advisory_unlock($1)", kChangeLogLockKey);

@@ -92,6 +92,7 @@ class DayWritesPaused {
   void release(pqxx::transaction_base& tx);
 
  private:
+  void release_if_held();  // on a connection with no transaction open
   pqxx::connection& conn_;
   bool held_ = false;
 };
