@@ -115,7 +115,11 @@ TEST(FastEventReader, DeclinesEveryRejection) {
   EXPECT_FALSE(taken(with_raw(R"("g":{"k":1,"k":2},)", "data")));  // duplicate inside
   EXPECT_FALSE(taken(with_raw(R"("a\u0000b":1,)")));               // NUL in a key
   EXPECT_FALSE(taken(with_raw(R"("x":"\ud800",)")));               // lone surrogate
-  EXPECT_FALSE(taken(R"({"date":"2024-01-05"})"));                 // missing fields
+  EXPECT_FALSE(taken(with_raw(R"("x":"\udc00",)")));               // lone low surrogate
+  EXPECT_FALSE(taken(with_raw(R"("x":"\udfff",)")));
+  EXPECT_FALSE(taken(with_raw(R"("x":"\ud800\u0041",)")));  // high, then no low
+  EXPECT_FALSE(taken(with_raw(R"("\udc00":1,)")));          // in a key
+  EXPECT_FALSE(taken(R"({"date":"2024-01-05"})"));          // missing fields
   EXPECT_FALSE(taken("17"));
   EXPECT_FALSE(taken("[1,2]"));
 }
