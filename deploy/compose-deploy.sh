@@ -4,7 +4,7 @@
 # compose file's warehouse service). It applies the migrations, creates the analysts' login
 # role `analyst` (ANALYST_PASSWORD), loads the demo month (DEMO_MONTH, default
 # 2024-01) from the built-in demo API unless API_URL is set, builds the models, writes the
-# HTML report when this build has `tributary report`, and prints the weekly tables.
+# HTML report, and prints the weekly tables.
 # Secrets arrive in the environment only: nothing here puts them on a command line.
 set -euo pipefail
 
@@ -48,14 +48,10 @@ tributary backfill-month "$month" --no-models
 step "tributary run-models"
 tributary run-models
 
-# `tributary report` comes with issue 14's first item; a build without it skips the step.
-# (`tributary report --help` would print the main help and exit 0: look in the list.)
-if tributary --help | grep -Eq '^ +report +'; then
-  step "tributary report"
-  mkdir -p "$report_dir"
-  tributary report --out "$report_dir/tributary-report.html"
-  echo "report: $report_dir/tributary-report.html (in the tributary container)"
-fi
+step "tributary report"
+mkdir -p "$report_dir"
+tributary report --out "$report_dir/tributary-report.html"
+echo "report: $report_dir/tributary-report.html (in the tributary container)"
 
 export PGPASSWORD=${POSTGRES_PASSWORD:-}
 for table in weekly_engagement weekly_active_corporations weekly_summary; do

@@ -210,7 +210,8 @@ if grep -qF -- "$warehouse_password" "$work/tributary.log" ||
   fail "a password appears in the tributary container's log"
 fi
 
-for step in "tributary migrate" "tributary backfill-month 2024-01 --no-models" "tributary run-models"; do
+for step in "tributary migrate" "tributary backfill-month 2024-01 --no-models" "tributary run-models" \
+  "tributary report"; do
   if grep -qF "== $step" "$work/tributary.log"; then pass "container step: $step"; else fail "container step missing: $step"; fi
 done
 if [ "$weeks" = 5 ]; then
