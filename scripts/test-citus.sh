@@ -30,7 +30,7 @@ fi
 groups=(
   'Load.*:MergePaths.*:Citus*.*'
   '*ApiFaultTest.*:ApiFaultExhausted.*:LoadFailure.*'
-  'DatabaseFault.*:Concurrency.*:Crash.*'
+  'DatabaseFault.*:Concurrency.*:Crash.*:SeveralLoaders.*'
   'ModelReaderRoleTest.*:ModelResultsTest.*:ModelIncrementalTest.*'
 )
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/tributary-test-citus.XXXXXX")
