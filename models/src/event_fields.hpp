@@ -66,6 +66,24 @@ enum class Field : std::uint8_t {
   kUnknown,
 };
 
+/// The fields every event must have, in the order a missing one is reported (both readers
+/// check them after the event ends, so the first missing one is the same for both).
+inline constexpr Field kRequiredFields[] = {Field::kDate,
+                                            Field::kDeviceId,
+                                            Field::kEventTime,
+                                            Field::kAmpId,
+                                            Field::kUserId,
+                                            Field::kServerUploadTime,
+                                            Field::kServerReceivedTime,
+                                            Field::kProcessedTime,
+                                            Field::kClientEventTime,
+                                            Field::kClientUploadTime,
+                                            Field::kEventType,
+                                            Field::kDataType,
+                                            Field::kData,
+                                            Field::kPath,
+                                            Field::kUserProperties};
+
 /// A named field: its key, its dotted path in rejection reasons, and its rule.
 struct FieldSpec {
   std::string_view key;

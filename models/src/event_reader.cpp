@@ -279,23 +279,7 @@ bool EventReader::assign(const Scalar& value) {
 }
 
 void EventReader::finish() {
-  // Checked after the event ends, in this fixed order.
-  static constexpr Field kRequired[] = {Field::kDate,
-                                        Field::kDeviceId,
-                                        Field::kEventTime,
-                                        Field::kAmpId,
-                                        Field::kUserId,
-                                        Field::kServerUploadTime,
-                                        Field::kServerReceivedTime,
-                                        Field::kProcessedTime,
-                                        Field::kClientEventTime,
-                                        Field::kClientUploadTime,
-                                        Field::kEventType,
-                                        Field::kDataType,
-                                        Field::kData,
-                                        Field::kPath,
-                                        Field::kUserProperties};
-  for (const Field field : kRequired) {
+  for (const Field field : kRequiredFields) {
     if (!seen(field)) {
       reject(field_spec(field).path, rule::kMissing);
       return;

@@ -43,23 +43,6 @@ constexpr CompactLimits kCompactLimits{kMaxFastDepth, kMaxFastMembers};
 /// The parser's first capacity in bytes; it doubles when an element is larger.
 constexpr std::size_t kFirstCapacity = 4U << 10;
 
-// Checked after the event ends, as by the reference (any missing one declines).
-constexpr Field kRequired[] = {Field::kDate,
-                               Field::kDeviceId,
-                               Field::kEventTime,
-                               Field::kAmpId,
-                               Field::kUserId,
-                               Field::kServerUploadTime,
-                               Field::kServerReceivedTime,
-                               Field::kProcessedTime,
-                               Field::kClientEventTime,
-                               Field::kClientUploadTime,
-                               Field::kEventType,
-                               Field::kDataType,
-                               Field::kData,
-                               Field::kPath,
-                               Field::kUserProperties};
-
 std::atomic<JsonReader>& reader_setting() noexcept {
   static std::atomic<JsonReader> setting{[] {
     const char* value = std::getenv("TRIBUTARY_JSON_READER");
@@ -135,7 +118,7 @@ bool FastReader::read(std::string_view text, std::size_t max_depth, UserEvent& e
   for (auto it = object.begin(); it != object.end(); ++it) {
     if (!read_member(Scope::kRoot, it.key(), it.value(), event)) return false;
   }
-  for (const Field field : kRequired) {
+  for (const Field field : kRequiredFields) {
     if (((seen_ >> static_cast<unsigned>(field)) & 1U) == 0) return false;
   }
   if (!extras_.empty()) {
