@@ -24,6 +24,15 @@ inline constexpr std::int64_t kModelRunLockKey = 0x747269626d6f646cLL;  // "trib
 /// log complete.
 inline constexpr std::int64_t kChangeLogLockKey = 0x7472696263686e67LL;  // "tribchng"
 
+/// `pg_advisory_xact_lock($1)`: the write turn. On one node a day's transaction takes it
+/// after the change-log lock, before its first write to public.user_events, and holds it
+/// until it ends: tributary's days write one at a time (each at about the speed of a bare
+/// COPY), so a day copying straight into user_events (load/staging.hpp) reads which of its
+/// keys exist knowing that no other day adds one meanwhile, and two days never wait on each
+/// other's rows. Fetching and parsing still overlap. Not taken on Citus, whose days merge
+/// through the distributed staging table.
+inline constexpr std::int64_t kWriteLockKey = 0x7472696277726974LL;  // "tribwrit"
+
 /// First key of `pg_advisory_xact_lock($1, $2)`, the lock that keeps two processes off the
 /// same day; the second key is day_lock_key(day).
 inline constexpr int kDayLockClass = 0x7472;  // "tr"

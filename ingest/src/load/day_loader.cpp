@@ -112,7 +112,10 @@ struct DayLoader::Impl {
   DayResult load(date::sys_days day, const LoadOptions& options, Claim claim, bool& committing);
   // Takes the day's lock as `claim` says; false: the day is another process's business.
   bool claim_day(pqxx::work& tx, date::sys_days day, const LoadOptions& options, Claim claim);
+  /// Takes what a day holds from its first write to public.user_events until it ends.
+  void begin_writes(pqxx::work& tx);
   std::pair<std::uint64_t, std::uint64_t> write_rows(pqxx::work& tx, const LoadOptions& options,
+                                                     const StagingConsumer& staging,
                                                      bool never_loaded);
   void record_unchanged(const std::string& day, const std::optional<std::string>& etag,
                         bool complete);
@@ -260,22 +263,45 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
   const bool complete = is_complete(day, now(), settings.api.availability_lag);
 
   // The payload loaded before, when a body with the same digest would be unchanged: the
-  // body is then spooled and parsed only if it differs.
+  // first request then only computes the body's digest, and one that differs is fetched
+  // again to be parsed and staged.
   std::optional<std::string> unchanged_digest;
   if (may_skip && previous && previous->digest && previous->status != "empty") {
     unchanged_digest = previous->digest;
   }
-  internal::StagingConsumer staging(tx, day, unchanged_digest, StageTarget{citus_stage});
+  // A day never loaded before most likely holds only new keys: on one node (and without
+  // --mirror, which needs every key staged) it is copied straight into user_events.
+  const bool never_loaded = !previous || !previous->digest;
+  bool writes_begun = false;
+  const auto begin_writes_once = [&] {
+    if (!writes_begun) begin_writes(tx);
+    writes_begun = true;
+  };
+  std::optional<DirectCopy> direct;
+  if (never_loaded && !options.mirror && !citus_stage) {
+    direct = DirectCopy{.run_id = run_id, .before_writes = begin_writes_once};
+  }
+  internal::StagingConsumer staging(tx, day, unchanged_digest, StageTarget{citus_stage},
+                                    std::move(direct));
   attempts_made = 0;
-  const DayFetch fetch = client.fetch_day(day, staging, etag, canceller.token());
+  DayFetch fetch = client.fetch_day(day, staging, etag, canceller.token());
   result.attempts = attempts_made = fetch.attempts;
+  std::optional<internal::StagingConsumer> refetched;
+  if (fetch.outcome == FetchOutcome::Events && unchanged_digest && !staging.unchanged()) {
+    // Changed: the day's body again, this time parsed and staged (no If-None-Match: the
+    // body is what is needed).
+    refetched.emplace(tx, day, std::nullopt, StageTarget{citus_stage});
+    fetch = client.fetch_day(day, *refetched, std::nullopt, canceller.token());
+    result.attempts = attempts_made = result.attempts + fetch.attempts;
+  }
+  const internal::StagingConsumer& body = refetched ? *refetched : staging;
   // A failed attempt may have staged part of a body before the final answer came empty.
   if (fetch.outcome != FetchOutcome::Events) clear_stage(tx);
   result.payload_bytes = fetch.body_bytes;
 
   if (fetch.outcome == FetchOutcome::NotModified ||
       (fetch.outcome == FetchOutcome::Events && may_skip && previous && previous->digest &&
-       *previous->digest == staging.digest() && previous->status != "empty")) {
+       *previous->digest == body.digest() && previous->status != "empty")) {
     tx.abort();
     record_unchanged(day_text, fetch.etag, complete);
     result.status = DayStatus::Unchanged;
@@ -289,26 +315,18 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
                                   day_text)[0]
                       .as<std::uint64_t>();
   }
-  // From the first write to the commit, the model runner takes no snapshot (lock_keys.hpp).
-  if (fetch.outcome == FetchOutcome::Events || options.mirror) {
-    // Behind a runner waiting for its snapshot, this waits for every day writing now: the
-    // row-lock timeout is too short for that (the runner gives up after 60 s itself).
-    tx.exec("set local lock_timeout = '120s'");
-    tx.exec_params("select pg_advisory_xact_lock_shared($1)", kChangeLogLockKey);
-    tx.exec("set local lock_timeout = " +
-            std::to_string(std::max(1, settings.database.lock_timeout_ms)));  // milliseconds
-  }
+  if (fetch.outcome == FetchOutcome::Events || options.mirror) begin_writes_once();
   std::string digest;
   if (fetch.outcome == FetchOutcome::Events) {
-    const auto& summary = staging.summary();
-    digest = staging.digest();
+    const auto& summary = body.summary();
+    digest = body.digest();
     result.events_received = summary.elements;
     result.events_rejected = summary.rejected;
-    const auto [kept, written] = write_rows(tx, options, !previous || !previous->digest);
+    const auto [kept, written] = write_rows(tx, options, body, never_loaded);
     result.events_loaded = kept;
     result.events_duplicate = summary.accepted - result.events_loaded;
     result.rows_written = written;
-    result.events_other_day = staging.other_day_events();
+    result.events_other_day = body.other_day_events();
     if (summary.accepted > 0 && result.events_other_day * 2 > summary.accepted) {
       result.warning = std::to_string(result.events_other_day) + " of " +
                        std::to_string(summary.accepted) +
@@ -361,19 +379,60 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
   return result;
 }
 
-// Writes the staged winners into user_events: keys kept, rows inserted or changed. A day
-// that never had a payload loaded most likely holds only new keys: it is inserted plainly
-// (about half the cost of the merge), inside a savepoint so that a key found to exist after
-// all — a duplicate across days, or a concurrent day holding the same key — rolls back just
-// that attempt, and the merge runs instead.
-std::pair<std::uint64_t, std::uint64_t> DayLoader::Impl::write_rows(pqxx::work& tx,
-                                                                    const LoadOptions& options,
-                                                                    bool never_loaded) {
+// From the first write to the commit, the model runner takes no snapshot (lock_keys.hpp);
+// on one node the day then waits for its write turn.
+void DayLoader::Impl::begin_writes(pqxx::work& tx) {
+  // Behind a runner waiting for its snapshot, this waits for every day writing now: the
+  // row-lock timeout is too short for that (the runner gives up after 60 s itself).
+  tx.exec("set local lock_timeout = '120s'");
+  tx.exec_params("select pg_advisory_xact_lock_shared($1)", kChangeLogLockKey);
+  if (!citus_stage) {
+    // The days ahead each write at about the speed of a bare COPY; a turn waited for this
+    // long means a day that does not end (a stop cancels the wait at once).
+    tx.exec("set local lock_timeout = '600s'");
+    tx.exec_params("select pg_advisory_xact_lock($1)", kWriteLockKey);
+  }
+  tx.exec("set local lock_timeout = " +
+          std::to_string(std::max(1, settings.database.lock_timeout_ms)));  // milliseconds
+}
+
+// Writes the staged winners into user_events: keys kept, rows inserted or changed.
+//
+// A day copied straight into user_events (load/staging.hpp) merges only what was staged
+// beside that copy: the rows of keys not copied (counted), then the later rows of keys it
+// copied (direct_key; each such key was counted once as a new row already).
+//
+// Otherwise, a day that never had a payload loaded most likely holds only new keys: it is
+// inserted plainly (about half the cost of the merge), inside a savepoint so that a key
+// found to exist after all — a duplicate across days, or a concurrent day holding the same
+// key — rolls back just that attempt, and the merge runs instead.
+std::pair<std::uint64_t, std::uint64_t> DayLoader::Impl::write_rows(
+    pqxx::work& tx, const LoadOptions& options, const StagingConsumer& staging,
+    bool never_loaded) {
   // On Citus the merge costs no more than the plain insert, while a plain insert that fails
   // (a key of the day exists: most demo days) costs a statement on every shard and a
   // rollback on every worker: the merge always.
   if (citus_stage) return citus::merge(tx, run_id, *citus_stage, options.force);
-  if (never_loaded) {
+  static const std::string merge = internal::merge_sql(false);
+  static const std::string merge_forced = internal::merge_sql(true);
+  if (staging.copied_direct()) {
+    const DirectRows& rows = *staging.direct_rows();
+    std::uint64_t kept = rows.direct_rows();
+    std::uint64_t written = kept;
+    if (rows.staged_events() > rows.staged_direct_keys()) {
+      static const std::string others = internal::merge_sql(false, " and not direct_key");
+      static const std::string others_forced = internal::merge_sql(true, " and not direct_key");
+      const auto counts = tx.exec_params1(options.force ? others_forced : others, run_id);
+      kept += counts[0].as<std::uint64_t>();
+      written += counts[1].as<std::uint64_t>();
+    }
+    if (rows.staged_direct_keys() > 0) {
+      static const std::string later_rows = internal::merge_sql(false, " and direct_key");
+      tx.exec_params1(later_rows, run_id);
+    }
+    return {kept, written};
+  }
+  if (never_loaded && !staging.direct_rolled_back()) {
     static const std::string insert_new = internal::insert_new_sql();
     tx.exec("savepoint new_keys");
     try {
@@ -385,8 +444,6 @@ std::pair<std::uint64_t, std::uint64_t> DayLoader::Impl::write_rows(pqxx::work& 
       spdlog::debug("some keys of the day exist already: merging instead");
     }
   }
-  static const std::string merge = internal::merge_sql(false);
-  static const std::string merge_forced = internal::merge_sql(true);
   const auto counts = tx.exec_params1(options.force ? merge_forced : merge, run_id);
   return {counts[0].as<std::uint64_t>(), counts[1].as<std::uint64_t>()};
 }

@@ -16,7 +16,7 @@ std::string joined(std::string_view prefix) {
 
 }  // namespace
 
-std::string merge_sql(bool force) {
+std::string merge_sql(bool force, std::string_view filter) {
   std::string set_list;
   std::string old_values;
   std::string new_values;
@@ -39,8 +39,7 @@ std::string merge_sql(bool force) {
   std::string sql =
       "with winners as materialized ("
       " select distinct on (device_id collate \"C\", event_time) " +
-      joined("") + " from " + kStageTable +
-      " where reason is null"
+      joined("") + " from " + kStageTable + " where reason is null" + std::string(filter) +
       " order by device_id collate \"C\", event_time,"
       " server_upload_time desc, event_date desc, position desc)"
       ", written as (insert into public.user_events (" +

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace tributary::internal {
 
@@ -13,8 +14,9 @@ inline constexpr const char* kChangeLog = "ingest.changed_event_dates";
 /// inserted in key order, updating an existing row only when the incoming one wins and,
 /// unless `force`, its content differs. Parameter $1 is the run id. Returns one row: the
 /// number of distinct keys staged, and the number of rows inserted or changed; the change
-/// log gets the dates of the rows written, old and new.
-std::string merge_sql(bool force);
+/// log gets the dates of the rows written, old and new. `filter` (` and …`) narrows the
+/// staged rows taken, e.g. to those beside a direct copy (load/staging.hpp).
+std::string merge_sql(bool force, std::string_view filter = {});
 
 /// The cheap form of merge_sql() for a day none of whose keys exist yet: the same winners,
 /// inserted in key order with a plain INSERT (no ON CONFLICT), which fails with a unique

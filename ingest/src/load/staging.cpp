@@ -6,8 +6,13 @@
 #include <charconv>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
 #include "common/text.hpp"
+#include "db/pg_errors.hpp"
 #include "load/citus_sql.hpp"
+#include "load/merge_sql.hpp"
+#include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
 #include "tributary/models/copy_row.hpp"
 
@@ -18,10 +23,21 @@ namespace {
 // of one per row.
 constexpr std::size_t kBatchBytes = 1 << 20;
 
-void append_position(std::size_t position, std::string& out) {
-  char digits[24];
-  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, position);
-  out.append(digits, static_cast<std::size_t>(end - digits));
+// The columns of a direct copy: the content columns, then run_id (the two timestamps take
+// their default, now(): the transaction's start, as the merge writes them).
+const std::vector<std::string>& direct_columns() {
+  static const std::vector<std::string> columns = [] {
+    std::vector<std::string> c(models::kUserEventColumns.begin(), models::kUserEventColumns.end());
+    c.emplace_back("run_id");
+    return c;
+  }();
+  return columns;
+}
+
+// A failure of the direct copy that the merge gets right: a key exists already (23505), or a
+// lock conflict with a writer outside tributary's write turn.
+bool merge_instead(const std::exception& e) {
+  return sqlstate_of(e) == "23505" || classify(e) == PgErrorKind::LockConflict;
 }
 
 }  // namespace
@@ -34,20 +50,26 @@ std::string stage_table_ddl() {
          "alter table " + kStageTable +
          " add column if not exists position integer,"
          " add column if not exists reason text,"
-         " add column if not exists raw_json text";
+         " add column if not exists raw_json text,"
+         " add column if not exists direct_key boolean";
 }
 
 StagingConsumer::StagingConsumer(pqxx::transaction_base& tx, date::sys_days day,
-                                 std::optional<std::string> unchanged_digest, StageTarget target)
-    : tx_(tx), day_(day), target_(target), unchanged_digest_(std::move(unchanged_digest)) {
+                                 std::optional<std::string> unchanged_digest, StageTarget target,
+                                 std::optional<DirectCopy> direct)
+    : tx_(tx),
+      day_(day),
+      target_(target),
+      unchanged_digest_(std::move(unchanged_digest)),
+      direct_(target.citus_stage_id || unchanged_digest_ ? std::nullopt : std::move(direct)) {
   buffer_.reserve(kBatchBytes + (64 << 10));
-  if (target_.citus_stage_id) row_end_ = "\t" + std::to_string(*target_.citus_stage_id);
+  // The temporary table ends with direct_key, Citus's stage table with the stage id.
+  row_end_ = target_.citus_stage_id ? "\t" + std::to_string(*target_.citus_stage_id) : "\tf";
   row_end_ += '\n';
+  if (direct_) direct_rows_ = std::make_unique<DirectRows>(day_, direct_->run_id, row_end_);
 }
 
-StagingConsumer::~StagingConsumer() {
-  if (spool_ != nullptr) std::fclose(spool_);
-}
+StagingConsumer::~StagingConsumer() = default;
 
 void StagingConsumer::begin_attempt() {
   close_stream();
@@ -55,23 +77,28 @@ void StagingConsumer::begin_attempt() {
   summary_ = {};
   other_day_ = 0;
   unchanged_ = false;
-  if (!unchanged_digest_) {
-    start_staging();
+  copied_direct_ = false;
+  direct_rolled_back_ = false;
+  if (direct_) {
+    direct_rows_->reset();
+    parser_ = std::make_unique<models::PayloadParser>(static_cast<models::EventSink&>(*this));
     return;
   }
-  // tmpfile(): created in TMPDIR and already unlinked, so nothing is left behind whatever
-  // happens to the process.
-  if (spool_ == nullptr) spool_ = std::tmpfile();
-  if (spool_ == nullptr || ::ftruncate(::fileno(spool_), 0) != 0) {
-    throw Error("cannot create a temporary file for the day's body (is TMPDIR writable?): " +
-                std::string(std::strerror(errno)));
-  }
-  std::rewind(spool_);
+  if (!unchanged_digest_) start_staging();  // else only the digest is computed
 }
 
 void StagingConsumer::start_staging() {
+  open_stage_stream();
+  parser_ = std::make_unique<models::PayloadParser>(static_cast<models::EventSink&>(*this));
+  summary_ = {};
+  other_day_ = 0;
+}
+
+void StagingConsumer::open_stage_stream(bool truncate) {
   close_stream();
-  if (target_.citus_stage_id) {
+  if (!truncate) {
+    // Adds to the rows staged already in this transaction.
+  } else if (target_.citus_stage_id) {
     // The day's transaction starts with no rows of its stage id: only a retried request
     // has some to delete.
     if (staged_) citus::clear_stage(tx_, *target_.citus_stage_id);
@@ -87,66 +114,129 @@ void StagingConsumer::start_staging() {
   stream_ = std::make_unique<pqxx::tablewriter>(
       tx_, target_.citus_stage_id ? citus::kStageTable : kStageTable);
 #pragma GCC diagnostic pop
-  parser_ = std::make_unique<models::PayloadParser>(static_cast<models::EventSink&>(*this));
-  summary_ = {};
-  other_day_ = 0;
   buffer_.clear();
 }
 
 void StagingConsumer::consume(std::string_view bytes) {
   digest_.update(bytes);
-  if (spool_ != nullptr && unchanged_digest_) {
-    if (std::fwrite(bytes.data(), 1, bytes.size(), spool_) != bytes.size()) {
-      throw Error("cannot write the day's body to its temporary file (is TMPDIR full?): " +
-                  std::string(std::strerror(errno)));
-    }
-    return;
-  }
+  if (unchanged_digest_) return;
   parser_->feed(bytes);
   if (buffer_.size() >= kBatchBytes) flush();
 }
 
 void StagingConsumer::finish() {
   if (unchanged_digest_) {
-    if (digest_.hex() == *unchanged_digest_) {
-      unchanged_ = true;
-      return;
-    }
-    parse_spool();
+    unchanged_ = digest_.hex() == *unchanged_digest_;
+    return;
+  }
+  if (direct_) {
+    finish_direct();
+    return;
   }
   summary_ = parser_->finish();
   close_stream();
 }
 
-void StagingConsumer::parse_spool() {
-  start_staging();
-  if (std::fflush(spool_) != 0) {
-    throw Error("cannot write the day's body to its temporary file (is TMPDIR full?): " +
-                std::string(std::strerror(errno)));
+void StagingConsumer::finish_direct() {
+  summary_ = parser_->finish();  // a body that is not JSON throws: the request is retried
+  DirectRows& rows = *direct_rows_;
+  rows.finish();
+  const auto send = [this](std::string& batch) { send_batch(batch); };
+  // The staging table is this session's own: filled before the turn.
+  if (rows.has_staged_rows()) {
+    open_stage_stream();
+    rows.send_staged(send);
+    close_stream();
   }
-  std::rewind(spool_);
-  std::string chunk(kBatchBytes, '\0');
-  for (;;) {
-    const std::size_t n = std::fread(chunk.data(), 1, chunk.size(), spool_);
-    if (n > 0) {
-      parser_->feed(std::string_view(chunk.data(), n));
-      if (buffer_.size() >= kBatchBytes) flush();
+  // The writes, in the day's turn: no other day of tributary writes until this one ends.
+  direct_->before_writes();
+  // Rows dated the day that exist already (another day's payload held their keys): those
+  // keys go to the merge, all their rows unflagged (the first one is not copied).
+  const auto existing = tx_.exec_params(
+      "select device_id, event_time from public.user_events where event_date = $1",
+      format_day(day_));
+  for (const auto& row : existing) rows.demote(row[0].c_str(), row[1].as<std::int64_t>());
+  if (rows.demoted() > 0) {
+    open_stage_stream(/*truncate=*/false);
+    rows.send(DirectRows::Rows::DemotedAsStaged, send);
+    close_stream();
+    tx_.exec_params(std::string("update ") + kStageTable +
+                        " s set direct_key = false from public.user_events u"
+                        " where s.direct_key and u.event_date = $1"
+                        " and u.device_id = s.device_id and u.event_time = s.event_time",
+                    format_day(day_));
+  }
+  if (rows.direct_rows() == 0) {
+    copied_direct_ = true;
+    return;
+  }
+  tx_.exec("savepoint tributary_direct");
+  try {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    stream_ = std::make_unique<pqxx::tablewriter>(tx_, "public.user_events",
+                                                  direct_columns().begin(),
+                                                  direct_columns().end());
+#pragma GCC diagnostic pop
+    rows.send(DirectRows::Rows::Direct, send);
+    close_stream();  // the end of the COPY: where a unique violation shows
+  } catch (const pqxx::sql_error& e) {
+    const bool merge = merge_instead(e);
+    abandon_direct(!merge);
+    if (!merge) throw;
+    // A key of the day exists dated otherwise (a row that moved): the whole day is merged.
+    spdlog::debug("{}: a key of the day exists already ({}); merging the whole day",
+                  format_day(day_), explain_pg_error(e));
+    direct_rolled_back_ = true;
+    open_stage_stream(/*truncate=*/false);
+    rows.send(DirectRows::Rows::DirectAsStaged, send);
+    close_stream();
+    return;
+  } catch (...) {
+    abandon_direct(true);
+    throw;
+  }
+  tx_.exec("release savepoint tributary_direct");
+  // Every row copied is dated the day: that date alone goes to the change log.
+  tx_.exec_params(std::string("insert into ") + kChangeLog + " (event_date) values ($1)",
+                  format_day(day_));
+  copied_direct_ = true;
+}
+
+// Ends a direct copy that failed: its COPY, then everything it wrote (to the savepoint).
+// `quiet`: a failure of the rollback itself gives way to the error being handled.
+void StagingConsumer::abandon_direct(bool quiet) {
+  buffer_.clear();
+  if (stream_) {
+    try {
+      stream_->complete();
+    } catch (const std::exception&) {  // the error being handled says more
     }
-    if (n < chunk.size()) break;
+    stream_.reset();
   }
-  if (std::ferror(spool_) != 0) {
-    throw Error("cannot read the day's body back from its temporary file: " +
-                std::string(std::strerror(errno)));
+  try {
+    tx_.exec("rollback to savepoint tributary_direct");
+  } catch (const std::exception&) {
+    if (!quiet) throw;
   }
+}
+
+// Sends whole COPY rows (newline-terminated) into the open COPY, and empties them.
+void StagingConsumer::send_batch(std::string& rows) {
+  if (rows.empty()) return;
+  // write_raw_line appends the final newline itself.
+  rows.pop_back();
+  stream_->write_raw_line(rows);
+  rows.clear();
 }
 
 void StagingConsumer::on_event(models::UserEvent&& event, std::size_t position) {
   if (event.event_date != day_) ++other_day_;
-  models::append_copy_fields(event, buffer_);
-  buffer_.push_back('\t');
-  append_position(position, buffer_);
-  buffer_.append("\t\\N\t\\N");
-  buffer_.append(row_end_);
+  if (direct_rows_) {
+    direct_rows_->add_event(event, position);
+    return;
+  }
+  append_stage_row(event, position, row_end_, buffer_);
 }
 
 void StagingConsumer::on_rejection(models::Rejection&& rejection) {
@@ -159,6 +249,10 @@ void StagingConsumer::on_rejection(models::Rejection&& rejection) {
   buffer_.push_back('\t');
   models::append_copy_text(rejection.raw_json, buffer_);
   buffer_.append(row_end_);
+  if (direct_rows_) {
+    direct_rows_->add_staged_row(buffer_);
+    buffer_.clear();
+  }
 }
 
 void StagingConsumer::flush() {

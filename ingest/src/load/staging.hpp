@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 
+#include "load/direct_rows.hpp"
 #include "tributary/api_client.hpp"
 #include "tributary/models/payload_digest.hpp"
 #include "tributary/models/payload_parser.hpp"
@@ -25,26 +27,45 @@ struct StageTarget {
   std::optional<std::int64_t> citus_stage_id;  ///< set on Citus
 };
 
+/// A day copied straight into public.user_events instead of through the staging table: for
+/// a day never loaded before, on one node (not Citus), without --mirror.
+struct DirectCopy {
+  std::int64_t run_id = 0;
+  /// Takes the locks a day holds from its first write to public.user_events until it ends
+  /// (DayLoader: the change-log lock shared, the write turn). Called before that write, once
+  /// per attempt that gets so far (it takes them once).
+  std::function<void()> before_writes;
+};
+
 /// SQL that creates the staging table on a connection (once per connection): the content
 /// columns of user_events without constraints, plus position, reason and raw_json (set for
-/// rejections, whose event columns are NULL).
+/// rejections, whose event columns are NULL), and direct_key (a later row of a key copied
+/// straight into user_events, see DirectCopy).
 std::string stage_table_ddl();
 
 /// Streams a day's body into the staging table as it arrives: bytes → PayloadParser →
 /// COPY rows (events and rejections alike) in large batches; digest of the bytes on the way.
 /// A retried request truncates the table and starts over, so nothing counts twice.
 ///
-/// Given the digest of the payload loaded before (`unchanged_digest`), the body is instead
-/// spooled to an unlinked temporary file while its digest is computed, and parsed from there
-/// in finish() only when the digest differs: an unchanged day costs its download, not a
-/// parse and a COPY. Parsing in finish() keeps a body that is not JSON a transient failure of
-/// the request (the client retries it), exactly as when streaming.
+/// Given the digest of the payload loaded before (`unchanged_digest`), only the digest of
+/// the body is computed: an unchanged day costs its download, not a parse, a COPY or a
+/// write to disk. A body that differs is then fetched again by the caller, with a consumer
+/// that stages it (a changed day costs two downloads; most re-fetched days are unchanged).
+///
+/// Given a DirectCopy, the body is parsed as it arrives into DirectRows instead: each key's
+/// first row dated the day requested to be copied, every other row to be staged. finish()
+/// then takes the day's write turn (no other day of tributary writes meanwhile), COPYs those
+/// rows in key order straight into public.user_events — about the cost of a bare COPY — and
+/// stages the others for the merge. Keys dated the day that exist already (another day's
+/// payload held them) are read first and merged instead; a key that exists dated otherwise
+/// (a row that moved) fails that COPY with a unique violation: it rolls back to a
+/// savepoint, and the whole day is staged and merged as without a DirectCopy.
 class StagingConsumer final : public DayConsumer, private models::EventSink {
  public:
   /// `day` is the day requested, to count the events dated otherwise.
   StagingConsumer(pqxx::transaction_base& tx, date::sys_days day,
                   std::optional<std::string> unchanged_digest = std::nullopt,
-                  StageTarget target = {});
+                  StageTarget target = {}, std::optional<DirectCopy> direct = std::nullopt);
   ~StagingConsumer() override;
 
   void begin_attempt() override;
@@ -57,13 +78,24 @@ class StagingConsumer final : public DayConsumer, private models::EventSink {
   std::string digest() const { return digest_.hex(); }
   /// Valid events of the last payload whose event_date is not the day requested.
   std::uint64_t other_day_events() const noexcept { return other_day_; }
-  /// Whether the last payload's digest was `unchanged_digest`: then nothing was parsed or
-  /// staged, and summary() is empty.
+  /// With `unchanged_digest`: whether the last payload's digest was that one. Either way
+  /// nothing was parsed or staged, and summary() is empty.
   bool unchanged() const noexcept { return unchanged_; }
+  /// Whether the last payload was copied straight into user_events (see DirectCopy); then
+  /// the staging table holds only the rows beside that copy.
+  bool copied_direct() const noexcept { return copied_direct_; }
+  /// Whether a direct copy was rolled back (a key of the day exists): the whole day is
+  /// staged, and needs the merge.
+  bool direct_rolled_back() const noexcept { return direct_rolled_back_; }
+  /// The split of the last payload, when a DirectCopy was given.
+  const DirectRows* direct_rows() const noexcept { return direct_rows_.get(); }
 
  private:
   void start_staging();
-  void parse_spool();
+  void open_stage_stream(bool truncate = true);
+  void finish_direct();
+  void abandon_direct(bool quiet);
+  void send_batch(std::string& rows);
   void on_event(models::UserEvent&& event, std::size_t position) override;
   void on_rejection(models::Rejection&& rejection) override;
   void flush();
@@ -80,9 +112,12 @@ class StagingConsumer final : public DayConsumer, private models::EventSink {
   models::PayloadSummary summary_;
   std::string buffer_;
   std::optional<std::string> unchanged_digest_;
-  std::FILE* spool_ = nullptr;  ///< the body of the current attempt, when spooling
   bool unchanged_ = false;
   bool staged_ = false;  ///< whether an attempt of this day has staged rows already
+  std::optional<DirectCopy> direct_;
+  std::unique_ptr<DirectRows> direct_rows_;  ///< set with direct_
+  bool copied_direct_ = false;
+  bool direct_rolled_back_ = false;
 };
 
 }  // namespace tributary::internal
