@@ -168,10 +168,13 @@ void DirectRows::add_staged_row(std::string_view row) {
 }
 
 void DirectRows::finish() {
-  // The rows wait for the day's turn in the file (the page cache), not in memory: several
-  // days may be waiting.
-  if (!entries_.empty()) spill_run();
-  rows_ = std::string();
+  // Once a run went to the file, the last one follows it there: one order to read back.
+  if (runs_in_file_ > 0) {
+    spill_run();
+    rows_ = std::string();
+  } else {
+    sort_run();
+  }
 }
 
 void DirectRows::sort_run() {
@@ -232,7 +235,13 @@ void DirectRows::send(Rows which, const std::function<void(std::string&)>& batch
     if (out.size() >= kBatchBytes) batch(out);
   };
   if (which == Rows::DemotedAsStaged && demoted_ == 0) return;
-  if (runs_in_file_ > 0) for_each_line(runs_file_, take);
+  if (runs_in_file_ > 0) {
+    for_each_line(runs_file_, take);
+  } else {
+    for (const Entry& entry : entries_) {
+      take(std::string_view(rows_).substr(entry.offset, entry.length));
+    }
+  }
   if (!out.empty()) batch(out);
 }
 
