@@ -111,9 +111,46 @@ TEST(MergePaths, DuplicatesInsideANewDayKeepTheWinnerAndCountTheRest) {
   EXPECT_EQ(row_of(db, "dev-a", 1000), "30 2024-01-20 /later-position");
 }
 
-// Eight new days that share most of their keys, loaded eight at a time: the plain inserts
-// meet each other's uncommitted keys, wait, fail and merge, in any interleaving — never a
-// deadlock or a failed day, and the table equals the one-at-a-time load.
+// A new day is copied straight into user_events, except the keys another day's payload wrote
+// already dated this day: those are merged, every row of theirs counted once — here the
+// first row loses to the stored one and a later row wins, which the merge must still count
+// as the one row written. Loaded in the other order, the same table.
+TEST(MergePaths, ANewDayMergesTheKeysAnotherDayWroteAlreadyAndCopiesTheRest) {
+  DayBodies bodies;
+  bodies.set("2024-01-21", "[" + keyed_event("2024-01-20", "dev-a", 1000, 15, "/from-21") + "," +
+                               keyed_event("2024-01-21", "dev-x", 5000, 10) + "]");
+  bodies.set("2024-01-20", "[" + keyed_event("2024-01-20", "dev-a", 1000, 10, "/first") + "," +
+                               keyed_event("2024-01-20", "dev-b", 2000, 10) + "," +
+                               keyed_event("2024-01-20", "dev-a", 1000, 20, "/later-wins") +
+                               "," + keyed_event("2024-01-20", "dev-c", 3000, 10) + "]");
+  testkit::TestHttpServer server(bodies.handler());
+  const auto late = cluster().create_database("t_merge_paths_late");
+  const auto in_order = cluster().create_database("t_merge_paths_in_order");
+
+  ASSERT_TRUE(request_day(fast_api_settings(late, server.url()), parse_day("2024-01-21")).ok());
+  const auto run = request_day(fast_api_settings(late, server.url()), parse_day("2024-01-20"));
+  ASSERT_TRUE(run.ok()) << run.days.at(0).error;
+  const auto& day = run.days.at(0);
+  EXPECT_EQ(day.events_loaded, 3u);
+  EXPECT_EQ(day.events_duplicate, 1u);
+  EXPECT_EQ(day.rows_written, 3u) << "dev-a changed once, dev-b and dev-c are new";
+  EXPECT_EQ(row_of(late, "dev-a", 1000), "20 2024-01-20 /later-wins");
+
+  const auto first = request_day(fast_api_settings(in_order, server.url()), parse_day("2024-01-20"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first.days.at(0).rows_written, 3u);
+  const auto second =
+      request_day(fast_api_settings(in_order, server.url()), parse_day("2024-01-21"));
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second.days.at(0).rows_written, 1u) << "dev-a's upload 15 loses; dev-x is new";
+  EXPECT_EQ(user_events_checksum(late), user_events_checksum(in_order));
+  EXPECT_EQ(query_value(late, "select count(*) from public.user_events"), "4");
+}
+
+// Eight new days that share most of their keys, loaded eight at a time: they take turns
+// writing, each copying what is new and merging what another wrote first, in whatever order
+// their turns come — never a deadlock or a failed day, and the table equals the
+// one-at-a-time load.
 TEST(MergePaths, NewDaysSharingKeysLoadedConcurrentlyGiveTheSequentialTable) {
   DayBodies bodies;
   const auto month = date::year{2024} / date::January;
@@ -156,9 +193,9 @@ TEST(MergePaths, NewDaysSharingKeysLoadedConcurrentlyGiveTheSequentialTable) {
   EXPECT_EQ(user_events_checksum(one), user_events_checksum(eight));
 }
 
-// A day loaded before is spooled and parsed only when its digest changed; a spooled body
-// that is not JSON is still a transient failure of the request, retried.
-TEST(MergePaths, ASpooledBodyThatChangedIsLoadedAndOneThatIsNotJsonIsRetried) {
+// A day loaded before is only digested; a body that changed is fetched again to be parsed,
+// and one that is not JSON is still a transient failure of that request, retried.
+TEST(MergePaths, AChangedBodyIsFetchedAgainAndLoadedAndOneThatIsNotJsonIsRetried) {
   DayBodies bodies;
   const std::string first = "[" + keyed_event("2024-01-20", "dev-a", 1000, 10, "/one") + "]";
   bodies.set("2024-01-20", first);
@@ -181,11 +218,11 @@ TEST(MergePaths, ASpooledBodyThatChangedIsLoadedAndOneThatIsNotJsonIsRetried) {
 
   bodies.set("2024-01-20", "[" + keyed_event("2024-01-20", "dev-a", 1000, 20, "/two") + "," +
                                keyed_event("2024-01-20", "dev-b", 2000, 10) + "]");
-  broken = 1;
+  broken = 2;  // the digest's request, then the first attempt of the one that parses
   const auto changed = request_day(fast_api_settings(db, server.url()), day);
   ASSERT_TRUE(changed.ok()) << changed.days.at(0).error;
   EXPECT_EQ(changed.days.at(0).status, DayStatus::Loaded);
-  EXPECT_EQ(changed.days.at(0).attempts, 2) << "the cut body was retried";
+  EXPECT_EQ(changed.days.at(0).attempts, 3) << "digested, then fetched again: cut, retried";
   EXPECT_EQ(changed.days.at(0).events_loaded, 2u);
   EXPECT_EQ(changed.days.at(0).rows_written, 2u);
   EXPECT_EQ(row_of(db, "dev-a", 1000), "20 2024-01-20 /two");
