@@ -1,7 +1,7 @@
 #include "tributary/models/copy_row.hpp"
 
 #include <charconv>
-#include <cstdio>
+#include <type_traits>
 
 namespace tributary::models {
 namespace {
@@ -19,9 +19,11 @@ void append_two(unsigned value, std::string& out) {
 
 void append_date(date::sys_days day, std::string& out) {
   const date::year_month_day ymd{day};
-  char year[8];
-  std::snprintf(year, sizeof year, "%04d", static_cast<int>(ymd.year()));
-  out.append(year);
+  // Years 1-9999 (models/iso_time): four digits, no snprintf (a fifth of this function's
+  // cost went there).
+  const auto year = static_cast<unsigned>(static_cast<int>(ymd.year()));
+  append_two(year / 100, out);
+  append_two(year % 100, out);
   out.push_back('-');
   append_two(static_cast<unsigned>(ymd.month()), out);
   out.push_back('-');
@@ -40,9 +42,9 @@ void append_timestamp(Timestamp t, std::string& out) {
   append_two(static_cast<unsigned>(time.seconds().count()), out);
   out.push_back('.');
   const auto micros = static_cast<unsigned>(time.subseconds().count());
-  char digits[7];
-  std::snprintf(digits, sizeof digits, "%06u", micros);
-  out.append(digits, 6);
+  append_two(micros / 10000, out);
+  append_two(micros / 100 % 100, out);
+  append_two(micros % 100, out);
   out.append("+00");
 }
 
@@ -139,6 +141,116 @@ void append_copy_fields(const UserEvent& e, std::string& out) {
   append_optional_text(p.user_status, out);
   field_separator(out);
   append_optional_text(e.extras, out);
+}
+
+namespace {
+
+// Postgres's epoch for dates and timestamps.
+constexpr date::sys_days kPostgresEpoch = date::sys_days{date::year{2000} / 1 / 1};
+
+template <typename T>
+void append_big_endian(T value, std::string& out) {
+  using U = std::make_unsigned_t<T>;
+  auto bits = static_cast<U>(value);
+  char bytes[sizeof(T)];
+  for (std::size_t i = sizeof(T); i-- > 0;) {
+    bytes[i] = static_cast<char>(bits & 0xFF);
+    bits = static_cast<U>(bits >> 8);
+  }
+  out.append(bytes, sizeof bytes);
+}
+
+void append_binary_text(std::string_view text, std::string& out) {
+  append_big_endian(static_cast<std::int32_t>(text.size()), out);
+  out.append(text);
+}
+
+void append_binary_jsonb(std::string_view json, std::string& out) {
+  append_big_endian(static_cast<std::int32_t>(json.size() + 1), out);
+  out.push_back('\1');  // jsonb's binary form: version 1, then the JSON text
+  out.append(json);
+}
+
+void append_binary_optional_text(const std::optional<std::string>& value, std::string& out) {
+  if (value) {
+    append_binary_text(*value, out);
+  } else {
+    append_binary_null(out);
+  }
+}
+
+void append_binary_optional_bool(const std::optional<bool>& value, std::string& out) {
+  if (value) {
+    append_binary_bool(*value, out);
+  } else {
+    append_binary_null(out);
+  }
+}
+
+}  // namespace
+
+void append_binary_field_count(std::uint16_t count, std::string& out) {
+  append_big_endian(count, out);
+}
+
+void append_binary_int4(std::int32_t value, std::string& out) {
+  append_big_endian(std::int32_t{4}, out);
+  append_big_endian(value, out);
+}
+
+void append_binary_int8(std::int64_t value, std::string& out) {
+  append_big_endian(std::int32_t{8}, out);
+  append_big_endian(value, out);
+}
+
+void append_binary_bool(bool value, std::string& out) {
+  append_big_endian(std::int32_t{1}, out);
+  out.push_back(value ? '\1' : '\0');
+}
+
+void append_binary_null(std::string& out) { append_big_endian(std::int32_t{-1}, out); }
+
+void append_copy_binary_fields(const UserEvent& e, std::string& out) {
+  append_binary_text(e.device_id, out);
+  append_binary_int8(e.event_time, out);
+  append_big_endian(std::int32_t{4}, out);
+  append_big_endian(static_cast<std::int32_t>((e.event_date - kPostgresEpoch).count()), out);
+  append_binary_text(e.event_type, out);
+  append_binary_text(e.data_type, out);
+  for (const auto value : {e.user_id, e.amp_id, e.server_upload_time, e.server_received_time,
+                           e.processed_time, e.client_event_time, e.client_upload_time}) {
+    append_binary_int8(value, out);
+  }
+  for (const auto* value : {&e.country, &e.city, &e.language, &e.region}) {
+    append_binary_optional_text(*value, out);
+  }
+  append_binary_text(e.data.path, out);
+  append_binary_jsonb(e.data.group_first_event, out);
+  append_binary_jsonb(e.data.group_ids, out);
+  append_binary_optional_bool(e.data.user_properties_updated, out);
+  const auto& p = e.user_properties;
+  append_binary_optional_text(p.initial_li_fat_id, out);
+  append_binary_optional_text(p.initial_rtd_cid, out);
+  if (p.user_corporate_id) {
+    append_binary_int8(*p.user_corporate_id, out);
+  } else {
+    append_binary_null(out);
+  }
+  append_binary_optional_bool(p.user_corporate_is_demo, out);
+  append_binary_optional_text(p.user_corporate_status, out);
+  if (p.user_signup_date) {
+    const auto micros = (*p.user_signup_date - Timestamp{kPostgresEpoch}).count();
+    append_binary_int8(static_cast<std::int64_t>(micros), out);
+  } else {
+    append_binary_null(out);
+  }
+  append_binary_optional_text(p.user_role, out);
+  append_binary_optional_text(p.user_status, out);
+  if (e.extras) {
+    append_binary_jsonb(*e.extras, out);
+  } else {
+    append_binary_null(out);
+  }
 }
 
 }  // namespace tributary::models

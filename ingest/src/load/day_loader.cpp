@@ -123,6 +123,7 @@ struct DayLoader::Impl {
                            const DayFetch& fetch);
   void record_failure(const std::string& day, const DayResult& result);
   void clear_stage(pqxx::work& tx);
+  void write_rejections(pqxx::work& tx, const std::string& day);
 
   Settings settings;
   std::int64_t run_id;
@@ -277,9 +278,20 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
     if (!writes_begun) begin_writes(tx);
     writes_begun = true;
   };
+  // The day's rejections replace the ones recorded before; they are in the staging table
+  // once the payload is parsed, and written before the day's turn (they touch no row of
+  // user_events), which keeps the turn short.
+  bool rejections_written = false;
+  const auto write_rejections_once = [&] {
+    if (!rejections_written) write_rejections(tx, day_text);
+    rejections_written = true;
+  };
   std::optional<DirectCopy> direct;
   if (never_loaded && !options.mirror && !citus_stage) {
-    direct = DirectCopy{.run_id = run_id, .before_writes = begin_writes_once};
+    direct = DirectCopy{.run_id = run_id, .before_writes = [&] {
+                          write_rejections_once();
+                          begin_writes_once();
+                        }};
   }
   internal::StagingConsumer staging(tx, day, unchanged_digest, StageTarget{citus_stage},
                                     std::move(direct));
@@ -315,6 +327,7 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
                                   day_text)[0]
                       .as<std::uint64_t>();
   }
+  write_rejections_once();
   if (fetch.outcome == FetchOutcome::Events || options.mirror) begin_writes_once();
   std::string digest;
   if (fetch.outcome == FetchOutcome::Events) {
@@ -340,16 +353,6 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
                                      : tx.exec_params1(mirror, day_text)[0].as<std::uint64_t>();
     result.rows_written += deleted;
     if (!options.force) refuse_large_mirror(day_text, deleted, rows_before, fetch);
-  }
-  tx.exec_params("delete from ingest.rejected_events where day = $1", day_text);
-  if (citus_stage) {
-    citus::insert_rejections(tx, run_id, day_text, *citus_stage);
-  } else {
-    tx.exec_params(
-        std::string("insert into ingest.rejected_events (run_id, day, position, "
-                    "reason, raw_json) select $1, $2, position, reason, raw_json from ") +
-            internal::kStageTable + " where reason is not null order by position",
-        run_id, day_text);
   }
   result.status = !complete                              ? DayStatus::Incomplete
                   : fetch.outcome == FetchOutcome::Empty ? DayStatus::Empty
@@ -477,6 +480,20 @@ void DayLoader::Impl::record_unchanged(const std::string& day,
       "checked_at = now(), last_error = null, etag = coalesce($2, etag) where day = $1",
       day, etag, complete);
   tx.commit();
+}
+
+// Replaces the day's recorded rejections with the ones staged.
+void DayLoader::Impl::write_rejections(pqxx::work& tx, const std::string& day) {
+  tx.exec_params("delete from ingest.rejected_events where day = $1", day);
+  if (citus_stage) {
+    citus::insert_rejections(tx, run_id, day, *citus_stage);
+  } else {
+    tx.exec_params(
+        std::string("insert into ingest.rejected_events (run_id, day, position, "
+                    "reason, raw_json) select $1, $2, position, reason, raw_json from ") +
+            internal::kStageTable + " where reason is not null order by position",
+        run_id, day);
+  }
 }
 
 // Empties the day's staging rows: the temporary table, or this connection's rows on Citus.

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/text.hpp"
 #include "tributary/error.hpp"
 #include "tributary/models/copy_row.hpp"
 
@@ -49,14 +50,60 @@ void write_all(std::FILE* file, std::string_view bytes) {
   }
 }
 
-// Calls `row` with each line of `file` (its newline included), from the start.
-template <typename Row>
-void for_each_line(std::FILE* file, Row&& row) {
+// The bytes of a direct tuple before its device_id: the field count, the field's length.
+constexpr std::size_t kIdStart = 2 + 4;
+// Fields of the tuples: user_events' content columns and run_id; the staging table's content
+// columns, position, reason, raw_json and direct_key.
+constexpr auto kDirectFields = static_cast<std::uint16_t>(models::kUserEventColumns.size() + 1);
+constexpr auto kStagedFields = static_cast<std::uint16_t>(models::kUserEventColumns.size() + 4);
+
+void flush_for_reading(std::FILE* file) {
   if (std::fflush(file) != 0) {
     throw Error("cannot write the day's rows to a temporary file (is TMPDIR full?): " +
                 std::string(std::strerror(errno)));
   }
   std::rewind(file);
+}
+
+void check_read(std::FILE* file) {
+  if (std::ferror(file) != 0) {
+    throw Error("cannot read the day's rows back from a temporary file: " +
+                std::string(std::strerror(errno)));
+  }
+}
+
+// Calls `tuple` with each of the `count` tuples written to `file`, from the start; the i-th
+// is `length(i)` bytes long.
+template <typename Length, typename Tuple>
+void for_each_tuple(std::FILE* file, std::size_t count, Length&& length, Tuple&& tuple) {
+  flush_for_reading(file);
+  std::string buffer;
+  std::size_t at = 0;  // the next tuple's first byte in buffer
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t size = length(i);
+    if (buffer.size() - at < size) {
+      buffer.erase(0, at);
+      at = 0;
+      while (buffer.size() < size) {
+        const std::size_t had = buffer.size();
+        buffer.resize(had + kBatchBytes);
+        const std::size_t n = std::fread(buffer.data() + had, 1, kBatchBytes, file);
+        buffer.resize(had + n);
+        if (n == 0) {
+          check_read(file);
+          throw Error("the day's rows in their temporary file end early");
+        }
+      }
+    }
+    tuple(std::string_view(buffer).substr(at, size));
+    at += size;
+  }
+}
+
+// Calls `row` with each line of `file` (its newline included), from the start.
+template <typename Row>
+void for_each_line(std::FILE* file, Row&& row) {
+  flush_for_reading(file);
   std::string chunk(kBatchBytes, '\0');
   std::string carry;
   for (;;) {
@@ -81,10 +128,7 @@ void for_each_line(std::FILE* file, Row&& row) {
     carry.append(data);
     if (n < chunk.size()) break;
   }
-  if (std::ferror(file) != 0) {
-    throw Error("cannot read the day's rows back from a temporary file: " +
-                std::string(std::strerror(errno)));
-  }
+  check_read(file);
 }
 
 }  // namespace
@@ -104,10 +148,21 @@ void append_stage_row(const models::UserEvent& event, std::size_t position,
   out.append(row_end);
 }
 
+const std::string& DirectRows::direct_columns() {
+  static const std::string columns = join(models::kUserEventColumns, ", ") + ", run_id";
+  return columns;
+}
+
+const std::string& DirectRows::staged_columns() {
+  static const std::string columns =
+      join(models::kUserEventColumns, ", ") + ", position, reason, raw_json, direct_key";
+  return columns;
+}
+
 DirectRows::DirectRows(date::sys_days day, std::int64_t run_id, std::string stage_row_end)
-    : day_(day),
-      direct_row_end_("\t" + std::to_string(run_id) + "\n"),
-      stage_row_end_(std::move(stage_row_end)) {}
+    : day_(day), stage_row_end_(std::move(stage_row_end)) {
+  models::append_binary_int8(run_id, run_field_);
+}
 
 DirectRows::~DirectRows() {
   if (runs_file_ != nullptr) std::fclose(runs_file_);
@@ -144,13 +199,12 @@ void DirectRows::add_event(const models::UserEvent& event, std::size_t position)
   if (added && route == KeySet::Route::Direct) {
     if (rows_.capacity() < kRunBytes) rows_.reserve(kRunBytes + (64 << 10));
     const std::size_t start = rows_.size();
-    models::append_copy_fields(event, rows_);
-    rows_.append(direct_row_end_);
-    const std::size_t id_end = rows_.find('\t', start);
-    entries_.push_back({start, prefix_of(std::string_view(rows_).substr(start, id_end - start)),
-                        event.event_time, position, key,
+    models::append_binary_field_count(kDirectFields, rows_);
+    models::append_copy_binary_fields(event, rows_);
+    rows_.append(run_field_);
+    entries_.push_back({start, prefix_of(event.device_id), event.event_time, position, key,
                         static_cast<std::uint32_t>(rows_.size() - start),
-                        static_cast<std::uint32_t>(id_end - start)});
+                        static_cast<std::uint32_t>(event.device_id.size())});
     if (rows_.size() >= kRunBytes) spill_run();
     return;
   }
@@ -182,8 +236,8 @@ void DirectRows::sort_run() {
   std::sort(entries_.begin() + static_cast<std::ptrdiff_t>(run_begin_), entries_.end(),
             [rows](const Entry& a, const Entry& b) {
               if (a.prefix != b.prefix) return a.prefix < b.prefix;
-              const int c = std::string_view(rows + a.offset, a.id_length)
-                                .compare(std::string_view(rows + b.offset, b.id_length));
+              const int c = std::string_view(rows + a.offset + kIdStart, a.id_length)
+                                .compare(std::string_view(rows + b.offset + kIdStart, b.id_length));
               return c != 0 ? c < 0 : a.event_time < b.event_time;
             });
 }
@@ -225,18 +279,20 @@ void DirectRows::send(Rows which, const std::function<void(std::string&)>& batch
     if (which == Rows::Direct) {
       out.append(row);
     } else {
-      // The same content columns; then the staging table's own in place of run_id.
-      out.append(row.substr(0, row.size() - direct_row_end_.size()));
-      out.push_back('\t');
-      append_position(entry.position, out);
-      out.append("\t\\N\t\\N");
-      out.append(stage_row_end_);
+      // The same content fields; then the staging table's own in place of run_id.
+      models::append_binary_field_count(kStagedFields, out);
+      out.append(row.substr(2, row.size() - 2 - run_field_.size()));
+      models::append_binary_int4(static_cast<std::int32_t>(entry.position), out);
+      models::append_binary_null(out);
+      models::append_binary_null(out);
+      models::append_binary_bool(false, out);
     }
     if (out.size() >= kBatchBytes) batch(out);
   };
   if (which == Rows::DemotedAsStaged && demoted_ == 0) return;
   if (runs_in_file_ > 0) {
-    for_each_line(runs_file_, take);
+    for_each_tuple(
+        runs_file_, entries_.size(), [&](std::size_t k) { return entries_[k].length; }, take);
   } else {
     for (const Entry& entry : entries_) {
       take(std::string_view(rows_).substr(entry.offset, entry.length));

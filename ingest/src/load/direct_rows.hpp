@@ -15,14 +15,15 @@
 namespace tributary::internal {
 
 /// The rows of one day's payload, split for a direct copy (load/staging.hpp): each key's
-/// first row dated the day, to be COPYed straight into public.user_events in key order;
-/// every other row (later rows of a key, rows dated another day, rejections) to be staged
-/// for the merge. Pure: no database; memory stays bounded (sorted runs and staged rows go
-/// to unlinked temporary files past a few MB).
+/// first row dated the day, to be COPYed straight into public.user_events in key order, in
+/// the binary COPY format (models/copy_row.hpp); every other row (later rows of a key, rows
+/// dated another day, rejections) to be staged for the merge, in the text format. Pure: no
+/// database; memory stays bounded (sorted runs and staged rows go to unlinked temporary
+/// files past a few MB).
 class DirectRows {
  public:
   /// `run_id` ends each direct row (its run_id column); `stage_row_end` ends each staged
-  /// row not flagged direct_key (`\tf\n`: the staging table's last column).
+  /// text row not flagged direct_key (`\tf\n`: the staging table's last column).
   DirectRows(date::sys_days day, std::int64_t run_id, std::string stage_row_end);
   ~DirectRows();
   DirectRows(const DirectRows&) = delete;
@@ -41,15 +42,21 @@ class DirectRows {
   bool demote(std::string_view device_id, std::int64_t event_time);
 
   enum class Rows {
-    Direct,           ///< the rows to copy, as rows of user_events
-    DemotedAsStaged,  ///< the first rows of demoted keys, as rows of the staging table
-    DirectAsStaged,   ///< the rows to copy, as rows of the staging table (the day staged whole)
+    Direct,           ///< the rows to copy, as tuples of kDirectColumns
+    DemotedAsStaged,  ///< the first rows of demoted keys, as tuples of kStagedColumns
+    DirectAsStaged,   ///< the rows to copy, as tuples of kStagedColumns (the day staged whole)
   };
-  /// Calls `batch` with those rows in key order, whole rows of about 1 MB at a time (the
-  /// callback empties the string).
+  /// Calls `batch` with those rows in key order as binary COPY tuples (no header or
+  /// trailer), whole tuples of about 1 MB at a time (the callback empties the string).
   void send(Rows which, const std::function<void(std::string&)>& batch);
-  /// Calls `batch` with the staged rows, likewise.
+  /// Calls `batch` with the staged rows in COPY text format, whole lines of about 1 MB.
   void send_staged(const std::function<void(std::string&)>& batch);
+
+  /// The columns of the tuples sent, comma-separated: user_events' content columns and
+  /// run_id (Direct); the staging table's content columns, position, reason, raw_json and
+  /// direct_key (the other two: reason and raw_json NULL, direct_key false).
+  static const std::string& direct_columns();
+  static const std::string& staged_columns();
 
   /// Rows to copy: one per key, each the first row of a new key.
   std::uint64_t direct_rows() const noexcept { return entries_.size() - demoted_; }
@@ -63,23 +70,23 @@ class DirectRows {
 
  private:
   struct Entry {
-    std::size_t offset;        ///< of the row in rows_ (while its run is in memory)
+    std::size_t offset;        ///< of the tuple in rows_ (while its run is in memory)
     std::uint64_t prefix;      ///< the device_id's first 8 bytes, big-endian: most compares
     std::int64_t event_time;
     std::size_t position;      ///< in the payload
     std::size_t key;           ///< its place in keys_
-    std::uint32_t length;      ///< of the row, its newline included
-    std::uint32_t id_length;   ///< of its device_id field (COPY text)
+    std::uint32_t length;      ///< of the tuple
+    std::uint32_t id_length;   ///< of its device_id (the tuple's first field)
   };
   void sort_run();
   void spill_run();
   void spill_staged();
 
   date::sys_days day_;
-  std::string direct_row_end_;
+  std::string run_field_;       ///< the run_id field that ends each direct tuple
   std::string stage_row_end_;
   KeySet keys_;
-  std::string rows_;             ///< the current run's direct rows
+  std::string rows_;             ///< the current run's direct tuples
   std::vector<Entry> entries_;   ///< every direct row, in the order they are sent
   std::size_t run_begin_ = 0;    ///< first entry of the current run
   std::FILE* runs_file_ = nullptr;

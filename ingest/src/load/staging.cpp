@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/text.hpp"
+#include "db/binary_copy.hpp"
 #include "db/pg_errors.hpp"
 #include "load/citus_sql.hpp"
 #include "load/merge_sql.hpp"
@@ -23,21 +24,31 @@ namespace {
 // of one per row.
 constexpr std::size_t kBatchBytes = 1 << 20;
 
-// The columns of a direct copy: the content columns, then run_id (the two timestamps take
-// their default, now(): the transaction's start, as the merge writes them).
-const std::vector<std::string>& direct_columns() {
-  static const std::vector<std::string> columns = [] {
-    std::vector<std::string> c(models::kUserEventColumns.begin(), models::kUserEventColumns.end());
-    c.emplace_back("run_id");
-    return c;
-  }();
-  return columns;
+// A failure of the direct copy that the merge gets right: a key exists already (23505), a
+// lock conflict with a writer outside tributary's write turn, or a user_events whose column
+// types were changed by hand so that the binary tuples no longer fit (22P03: the merge
+// sends text).
+bool merge_instead(const std::exception& e) {
+  const auto state = sqlstate_of(e);
+  if (state == "22P03") {
+    spdlog::warn("the binary COPY into public.user_events failed ({}): were its column types "
+                 "changed? Merging the day instead",
+                 e.what());
+  }
+  return state == "23505" || state == "22P03" || classify(e) == PgErrorKind::LockConflict;
 }
 
-// A failure of the direct copy that the merge gets right: a key exists already (23505), or a
-// lock conflict with a writer outside tributary's write turn.
-bool merge_instead(const std::exception& e) {
-  return sqlstate_of(e) == "23505" || classify(e) == PgErrorKind::LockConflict;
+// Copies `which` rows of `rows` into `table` (their columns) in the binary format.
+void copy_binary(pqxx::transaction_base& tx, std::string_view table, DirectRows& rows,
+                 DirectRows::Rows which) {
+  const auto& columns = which == DirectRows::Rows::Direct ? DirectRows::direct_columns()
+                                                          : DirectRows::staged_columns();
+  BinaryCopy copy(tx, table, columns);
+  rows.send(which, [&](std::string& tuples) {
+    copy.write(tuples);
+    tuples.clear();
+  });
+  copy.complete();  // the end of the COPY: where a unique violation shows
 }
 
 }  // namespace
@@ -157,9 +168,7 @@ void StagingConsumer::finish_direct() {
       format_day(day_));
   for (const auto& row : existing) rows.demote(row[0].c_str(), row[1].as<std::int64_t>());
   if (rows.demoted() > 0) {
-    open_stage_stream(/*truncate=*/false);
-    rows.send(DirectRows::Rows::DemotedAsStaged, send);
-    close_stream();
+    copy_binary(tx_, kStageTable, rows, DirectRows::Rows::DemotedAsStaged);
     tx_.exec_params(std::string("update ") + kStageTable +
                         " s set direct_key = false from public.user_events u"
                         " where s.direct_key and u.event_date = $1"
@@ -172,14 +181,9 @@ void StagingConsumer::finish_direct() {
   }
   tx_.exec("savepoint tributary_direct");
   try {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-    stream_ = std::make_unique<pqxx::tablewriter>(tx_, "public.user_events",
-                                                  direct_columns().begin(),
-                                                  direct_columns().end());
-#pragma GCC diagnostic pop
-    rows.send(DirectRows::Rows::Direct, send);
-    close_stream();  // the end of the COPY: where a unique violation shows
+    // The two timestamps take their default, now(): the transaction's start, as the merge
+    // writes them.
+    copy_binary(tx_, "public.user_events", rows, DirectRows::Rows::Direct);
   } catch (const pqxx::sql_error& e) {
     const bool merge = merge_instead(e);
     abandon_direct(!merge);
@@ -188,9 +192,7 @@ void StagingConsumer::finish_direct() {
     spdlog::debug("{}: a key of the day exists already ({}); merging the whole day",
                   format_day(day_), explain_pg_error(e));
     direct_rolled_back_ = true;
-    open_stage_stream(/*truncate=*/false);
-    rows.send(DirectRows::Rows::DirectAsStaged, send);
-    close_stream();
+    copy_binary(tx_, kStageTable, rows, DirectRows::Rows::DirectAsStaged);
     return;
   } catch (...) {
     abandon_direct(true);

@@ -4,11 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "load/key_set.hpp"
 #include "tributary/day_range.hpp"
+#include "tributary/models/copy_row.hpp"
 
 namespace tributary::internal {
 namespace {
@@ -27,16 +30,42 @@ models::UserEvent event(const std::string& device, std::int64_t time,
   return e;
 }
 
-// Every row `which` sends, one string per row (without its newline).
-std::vector<std::string> rows_of(DirectRows& rows, DirectRows::Rows which) {
-  std::vector<std::string> out;
+std::int64_t big_endian(std::string_view bytes) {
+  std::uint64_t value = 0;
+  for (const char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
+  // Sign-extended from the field's width.
+  const unsigned bits = static_cast<unsigned>(bytes.size() * 8);
+  if (bits < 64 && (value >> (bits - 1)) != 0) value |= ~std::uint64_t{0} << bits;
+  return static_cast<std::int64_t>(value);
+}
+
+// A binary COPY tuple's fields; NULL as nullopt.
+using Tuple = std::vector<std::optional<std::string>>;
+
+// Every tuple `which` sends, decoded field by field: a batch holds whole tuples only.
+std::vector<Tuple> rows_of(DirectRows& rows, DirectRows::Rows which) {
+  std::vector<Tuple> out;
   rows.send(which, [&](std::string& batch) {
-    std::size_t start = 0;
-    for (auto end = batch.find('\n'); end != std::string::npos; end = batch.find('\n', start)) {
-      out.push_back(batch.substr(start, end - start));
-      start = end + 1;
+    std::string_view rest = batch;
+    while (!rest.empty()) {
+      EXPECT_GE(rest.size(), 2u) << "a batch ends where a tuple does";
+      if (rest.size() < 2) break;
+      const auto count = big_endian(rest.substr(0, 2));
+      rest.remove_prefix(2);
+      Tuple tuple;
+      for (std::int64_t i = 0; i < count; ++i) {
+        const auto length = big_endian(rest.substr(0, 4));
+        rest.remove_prefix(4);
+        if (length < 0) {
+          tuple.emplace_back(std::nullopt);
+          continue;
+        }
+        EXPECT_LE(static_cast<std::size_t>(length), rest.size()) << "a batch ends where a tuple does";
+        tuple.emplace_back(std::string(rest.substr(0, static_cast<std::size_t>(length))));
+        rest.remove_prefix(static_cast<std::size_t>(length));
+      }
+      out.push_back(std::move(tuple));
     }
-    EXPECT_EQ(start, batch.size()) << "a batch ends where a row does";
     batch.clear();
   });
   return out;
@@ -57,6 +86,8 @@ std::vector<std::string> staged_of(DirectRows& rows) {
 
 std::string first_field(const std::string& row) { return row.substr(0, row.find('\t')); }
 std::string last_field(const std::string& row) { return row.substr(row.rfind('\t') + 1); }
+
+constexpr std::size_t kContentFields = models::kUserEventColumns.size();
 
 TEST(KeySet, FindsExactlyTheKeysAddedAndKeepsTheirRouteThroughGrowth) {
   KeySet keys;
@@ -100,11 +131,15 @@ TEST(DirectRows, CopiesEachKeysFirstRowDatedTheDayInKeyOrderAndStagesTheRest) {
   EXPECT_EQ(rows.staged_direct_keys(), 1u);
   const auto direct = rows_of(rows, DirectRows::Rows::Direct);
   ASSERT_EQ(direct.size(), 3u);
-  EXPECT_EQ(first_field(direct[0]), "dev-a");
-  EXPECT_EQ(direct[0].substr(6, 2), "10") << "then by event_time";
-  EXPECT_EQ(first_field(direct[1]), "dev-a");
-  EXPECT_EQ(first_field(direct[2]), "dev-c");
-  for (const auto& row : direct) EXPECT_EQ(last_field(row), "42") << "the run_id column";
+  for (const auto& row : direct) {
+    ASSERT_EQ(row.size(), kContentFields + 1) << "the content columns and run_id";
+    EXPECT_EQ(big_endian(*row.back()), 42) << "the run_id column";
+  }
+  EXPECT_EQ(direct[0][0], "dev-a");
+  EXPECT_EQ(big_endian(*direct[0][1]), 10) << "then by event_time";
+  EXPECT_EQ(direct[1][0], "dev-a");
+  EXPECT_EQ(big_endian(*direct[1][1]), 20);
+  EXPECT_EQ(direct[2][0], "dev-c");
 
   const auto staged = staged_of(rows);
   ASSERT_EQ(staged.size(), 4u);
@@ -131,15 +166,21 @@ TEST(DirectRows, ADemotedKeyLeavesTheCopyAndReachesTheStagingTableWithItsPositio
 
   const auto direct = rows_of(rows, DirectRows::Rows::Direct);
   ASSERT_EQ(direct.size(), 1u);
-  EXPECT_EQ(first_field(direct[0]), "dev-a");
+  EXPECT_EQ(direct[0][0], "dev-a");
   const auto demoted = rows_of(rows, DirectRows::Rows::DemotedAsStaged);
   ASSERT_EQ(demoted.size(), 1u);
-  EXPECT_EQ(first_field(demoted[0]), "dev-b");
+  ASSERT_EQ(demoted[0].size(), kContentFields + 4);
+  EXPECT_EQ(demoted[0][0], "dev-b");
   // ... content columns, then position 1, reason and raw_json NULL, direct_key false.
-  EXPECT_NE(demoted[0].find("\t1\t\\N\t\\N\tf"), std::string::npos) << demoted[0];
-  EXPECT_EQ(direct[0].substr(0, direct[0].rfind('\t')),
-            rows_of(rows, DirectRows::Rows::DirectAsStaged)[0].substr(
-                0, direct[0].rfind('\t')))
+  EXPECT_EQ(big_endian(*demoted[0][kContentFields]), 1);
+  EXPECT_EQ(demoted[0][kContentFields]->size(), 4u) << "position is an integer column";
+  EXPECT_EQ(demoted[0][kContentFields + 1], std::nullopt);
+  EXPECT_EQ(demoted[0][kContentFields + 2], std::nullopt);
+  EXPECT_EQ(demoted[0][kContentFields + 3], std::string(1, '\0'));
+  const auto whole = rows_of(rows, DirectRows::Rows::DirectAsStaged);
+  ASSERT_EQ(whole.size(), 1u);
+  EXPECT_EQ(Tuple(direct[0].begin(), direct[0].begin() + kContentFields),
+            Tuple(whole[0].begin(), whole[0].begin() + kContentFields))
       << "the same content columns either way";
 }
 
@@ -161,18 +202,17 @@ TEST(DirectRows, ADayLargerThanARunIsSentWholeInSortedRunsFromItsFile) {
   ASSERT_EQ(direct.size(), static_cast<std::size_t>(kEvents));
   int runs = 1;
   for (std::size_t i = 1; i < direct.size(); ++i) {
-    if (first_field(direct[i]) < first_field(direct[i - 1])) ++runs;
+    if (*direct[i][0] < *direct[i - 1][0]) ++runs;
   }
   EXPECT_GE(runs, 2) << "more than one run";
   EXPECT_LE(runs, 4);
+  for (const auto& row : direct) EXPECT_EQ(row[16], std::string(400, 'p')) << "path, whole";
   const auto staged = rows_of(rows, DirectRows::Rows::DirectAsStaged);
   ASSERT_EQ(staged.size(), static_cast<std::size_t>(kEvents));
   std::vector<bool> seen(kEvents, false);
   for (const auto& row : staged) {
-    // position, reason, raw_json, direct_key: the position is the fourth field from the end.
-    std::string rest = row;
-    for (int k = 0; k < 3; ++k) rest = rest.substr(0, rest.rfind('\t'));
-    const int position = std::stoi(rest.substr(rest.rfind('\t') + 1));
+    ASSERT_EQ(row.size(), kContentFields + 4);
+    const auto position = big_endian(*row[kContentFields]);
     ASSERT_GE(position, 0);
     ASSERT_LT(position, kEvents);
     EXPECT_FALSE(seen[static_cast<std::size_t>(position)]);
