@@ -14,6 +14,7 @@
 #include "load/citus_sql.hpp"
 #include "load/merge_sql.hpp"
 #include "load/staging.hpp"
+#include "load/start_gate.hpp"
 #include "tributary/api_client.hpp"
 #include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
@@ -60,10 +61,12 @@ std::optional<PreviousLoad> previous_load(pqxx::transaction_base& tx, const std:
 }  // namespace
 
 struct DayLoader::Impl {
-  Impl(const Settings& s, std::int64_t run, std::stop_token stop, std::shared_ptr<ApiReach> r)
+  Impl(const Settings& s, std::int64_t run, std::stop_token stop, std::shared_ptr<ApiReach> r,
+       std::shared_ptr<StartGate> g)
       : settings(s),
         run_id(run),
         reach(r ? std::move(r) : std::make_shared<ApiReach>()),
+        gate(std::move(g)),
         client(s.api, reach),
         canceller(std::move(stop)) {
     reconnect();
@@ -128,6 +131,7 @@ struct DayLoader::Impl {
   Settings settings;
   std::int64_t run_id;
   std::shared_ptr<ApiReach> reach;  // shared by the run's loaders: whether one reached the API
+  std::shared_ptr<StartGate> gate;  // shared by the run's loaders too; may be null
   ApiClient client;
   std::unique_ptr<pqxx::connection> conn;
   /// On Citus: this connection's stage id in ingest.user_events_stage (load/citus_sql.hpp).
@@ -139,8 +143,9 @@ struct DayLoader::Impl {
 };
 
 DayLoader::DayLoader(const Settings& settings, std::int64_t run_id, std::stop_token stop,
-                     std::shared_ptr<ApiReach> reach)
-    : impl_(std::make_unique<Impl>(settings, run_id, std::move(stop), std::move(reach))) {}
+                     std::shared_ptr<ApiReach> reach, std::shared_ptr<StartGate> gate)
+    : impl_(std::make_unique<Impl>(settings, run_id, std::move(stop), std::move(reach),
+                                   std::move(gate))) {}
 
 DayLoader::~DayLoader() = default;
 
@@ -150,6 +155,13 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options, Cl
   DayResult result;
   auto& canceller = impl_->canceller;
   throw_if_stopped(canceller.token(), "starting a day");
+  // Whatever way the day ends, the days held back at the run's start go on.
+  struct OpenGate {
+    StartGate* gate;
+    ~OpenGate() {
+      if (gate != nullptr) gate->open();
+    }
+  } open_gate{impl_->gate.get()};
   // Whether the day is past the point of no return: its COMMIT was sent.
   bool committing = false;
   try {
@@ -296,6 +308,9 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
   internal::StagingConsumer staging(tx, day, unchanged_digest, StageTarget{citus_stage},
                                     std::move(direct));
   attempts_made = 0;
+  if (gate && !gate->enter(canceller.token())) {
+    throw Interrupted("stopped before fetching " + day_text);
+  }
   DayFetch fetch = client.fetch_day(day, staging, etag, canceller.token());
   result.attempts = attempts_made = fetch.attempts;
   std::optional<internal::StagingConsumer> refetched;
@@ -385,6 +400,7 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
 // From the first write to the commit, the model runner takes no snapshot (lock_keys.hpp);
 // on one node the day then waits for its write turn.
 void DayLoader::Impl::begin_writes(pqxx::work& tx) {
+  if (gate) gate->open();
   // Behind a runner waiting for its snapshot, this waits for every day writing now: the
   // row-lock timeout is too short for that (the runner gives up after 60 s itself).
   tx.exec("set local lock_timeout = '120s'");

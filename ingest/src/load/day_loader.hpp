@@ -13,6 +13,8 @@
 
 namespace tributary::internal {
 
+class StartGate;
+
 /// Loads days into the warehouse, one transaction per day (docs/tables.md): COPY the
 /// validated rows into a staging table as they stream out of the parser, keep one row per
 /// key, merge with ON CONFLICT in key order, record rejections and the day, COMMIT. Owns
@@ -22,8 +24,10 @@ class DayLoader {
   /// Connects (throws DatabaseError when the database cannot be reached). A request on
   /// `stop` rolls back the day in flight unless it is committing (see load_day). `reach` is
   /// shared by the loaders of one run: whether any of them reached the API (see ApiReach).
+  /// `gate`, shared by the loaders of one run too, holds days back at the run's start
+  /// (load/start_gate.hpp); none: no day waits.
   DayLoader(const Settings& settings, std::int64_t run_id, std::stop_token stop = {},
-            std::shared_ptr<ApiReach> reach = nullptr);
+            std::shared_ptr<ApiReach> reach = nullptr, std::shared_ptr<StartGate> gate = nullptr);
   ~DayLoader();
   DayLoader(const DayLoader&) = delete;
   DayLoader& operator=(const DayLoader&) = delete;

@@ -15,6 +15,7 @@
 #include "db/run_log.hpp"
 #include "load/day_loader.hpp"
 #include "load/day_selection.hpp"
+#include "load/start_gate.hpp"
 #include "tributary/clock.hpp"
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
@@ -90,6 +91,9 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
   std::atomic<bool> stopping{false};
   // Unreachable API: whether any request of the run reached the API, shared by the loaders.
   const auto reach = std::make_shared<ApiReach>();
+  // At the start, no more days fetch and parse at once than there are cores.
+  const auto gate = std::make_shared<internal::StartGate>(
+      static_cast<int>(std::thread::hardware_concurrency()));
 
   // Several processes may share the span: a day another one holds is passed over, and
   // taken again once every other day is done — waiting for it then, and loading it only
@@ -104,7 +108,8 @@ RunResult load_days(const Settings& settings, const std::vector<date::sys_days>&
     const LogContext run_field{{"run_id", result.run_id}};  // on every line of this worker
     std::unique_ptr<internal::DayLoader> loader;
     try {
-      loader = std::make_unique<internal::DayLoader>(settings, result.run_id, options.stop, reach);
+      loader = std::make_unique<internal::DayLoader>(settings, result.run_id, options.stop, reach,
+                                                     gate);
       while (!stopping && !options.stop.stop_requested()) {  // no day starts after a stop
         date::sys_days day;
         {
