@@ -323,7 +323,7 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
   }
   const internal::StagingConsumer& body = refetched ? *refetched : staging;
   // A failed attempt may have staged part of a body before the final answer came empty.
-  if (fetch.outcome != FetchOutcome::Events) clear_stage(tx);
+  if (fetch.outcome != FetchOutcome::Events && body.staged()) clear_stage(tx);
   result.payload_bytes = fetch.body_bytes;
 
   if (fetch.outcome == FetchOutcome::NotModified ||

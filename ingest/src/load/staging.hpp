@@ -81,6 +81,8 @@ class StagingConsumer final : public DayConsumer, private models::EventSink {
   /// With `unchanged_digest`: whether the last payload's digest was that one. Either way
   /// nothing was parsed or staged, and summary() is empty.
   bool unchanged() const noexcept { return unchanged_; }
+  /// Whether any attempt of this consumer staged rows (which a failed attempt may leave).
+  bool staged() const noexcept { return staged_; }
   /// Whether the last payload was copied straight into user_events (see DirectCopy); then
   /// the staging table holds only the rows beside that copy.
   bool copied_direct() const noexcept { return copied_direct_; }
