@@ -99,7 +99,10 @@ top_symbols() {
 grep -E 'duration: [0-9.]+ ms +(statement|execute)' "$BENCH_ROOT/statements.log" | awk '
   { match($0, /duration: [0-9.]+ ms/); ms = substr($0, RSTART + 10, RLENGTH - 13) + 0
     s = tolower($0); kind = "other"
-    if (s ~ /copy tributary_stage/) kind = "COPY into the staging table (open while the day is fetched, parsed, encoded)"
+    if (s ~ /copy public.user_events/) kind = "direct COPY (binary) of a new day into user_events, in the write turn"
+    else if (s ~ /copy tributary_stage/) kind = "COPY into the staging table (the rows beside a direct copy; a whole changed day)"
+    else if (s ~ /pg_advisory_xact_lock/) kind = "waiting: the day lock, the change-log lock, the write turn (no work)"
+    else if (s ~ /select device_id, event_time from public.user_events/) kind = "the keys of the day that exist already (before a direct copy)"
     else if (s ~ /count\(distinct/) kind = "count(distinct (device_id, event_time)) over the staging table"
     else if (s ~ /with winners as/) kind = "merge: INSERT ... SELECT DISTINCT ON ... ON CONFLICT DO UPDATE"
     else if (s ~ /truncate/) kind = "truncate the staging table"
