@@ -279,5 +279,54 @@ TEST(MergePaths, EachDayLogsTheEventDatesItChangedOldAndNewAndNothingElse) {
   EXPECT_EQ(logged_dates(db), "2024-01-19,2024-01-20|2024-01-19,2024-01-22|2024-01-20");
 }
 
+// The direct copy sends binary tuples, which carry no types: a user_events whose column type
+// was changed by hand must not take their bytes as its own type. Such a warehouse is staged
+// and merged in the text format instead, and gets the values sent.
+TEST(MergePaths, AColumnTypeChangedByHandIsLoadedThroughTheMergeWithItsValues) {
+  DayBodies bodies;
+  bodies.set("2024-01-20", "[" + keyed_event("2024-01-20", "dev-a", 1000, 10) + "," +
+                               keyed_event("2024-01-20", "dev-b", 2000, 10) + "]");
+  testkit::TestHttpServer server(bodies.handler());
+  const auto db = fresh_database();
+  ASSERT_EQ(run_cli({"migrate"}, database_env(db)).exit_code, 0);
+  query_value(db, "alter table public.user_events alter column user_id type numeric; select 1");
+  const auto run = request_day(fast_api_settings(db, server.url()), parse_day("2024-01-20"));
+  ASSERT_TRUE(run.ok()) << run.days.at(0).error;
+  EXPECT_EQ(run.days.at(0).events_loaded, 2u);
+  // A bigint's 8 bytes read as a numeric would be another number (or fail the COPY).
+  EXPECT_EQ(query_value(db, "select string_agg(user_id::text, ',' order by device_id) "
+                            "from public.user_events"),
+            "7,7");
+}
+
+// An attempt cut short leaves its staging COPY open; when the retry then answers "no events"
+// the day is empty, not failed on that open COPY.
+TEST(MergePaths, ABodyCutShortThenNoEventsIsAnEmptyDay) {
+  const std::string events = "[" + keyed_event("2024-01-20", "dev-a", 1000, 10) + "," +
+                             keyed_event("2024-01-20", "dev-b", 2000, 10) + ",";
+  testkit::TestHttpServer server([&](const httplib::Request&, httplib::Response& res, int index) {
+    if (index == 0) {
+      res.set_content_provider(events.size() + 1000, testkit::kJsonType,
+                               [&](std::size_t, std::size_t, httplib::DataSink& sink) {
+                                 sink.write(events.data(), events.size());
+                                 return false;  // httplib closes the connection
+                               });
+      return;
+    }
+    res.status = 404;
+    res.set_content(R"({"detail":"No event found"})", testkit::kJsonType);
+  });
+  const auto db = fresh_database();
+  // --mirror stages a day's rows as they arrive (a new day without it is held in memory).
+  RunOptions mirror;
+  mirror.load.mirror = true;
+  const auto run =
+      request_day(fast_api_settings(db, server.url()), parse_day("2024-01-20"), mirror);
+  ASSERT_TRUE(run.ok()) << run.days.at(0).error;
+  EXPECT_EQ(run.days.at(0).status, DayStatus::Empty);
+  EXPECT_EQ(run.days.at(0).attempts, 2);
+  EXPECT_EQ(query_value(db, "select count(*) from public.user_events"), "0");
+}
+
 }  // namespace
 }  // namespace tributary::testing

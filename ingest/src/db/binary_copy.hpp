@@ -26,7 +26,8 @@ class BinaryCopy {
   /// Sends whole tuples (several at once is cheaper).
   void write(std::string_view tuples);
   /// Ends the COPY and returns the rows it wrote; throws pqxx::sql_error with the server's
-  /// SQLSTATE (a unique violation shows here), or pqxx::broken_connection.
+  /// SQLSTATE (a unique violation shows here; the plain class, not libpqxx's subclass for
+  /// that SQLSTATE: read sqlstate()), or pqxx::broken_connection.
   std::uint64_t complete();
   /// Ends a COPY that is not to be completed: the server fails it, the transaction is then
   /// in its failed state (roll back to a savepoint taken before). Never throws.

@@ -1,6 +1,9 @@
 #include "load/day_loader.hpp"
 
 #include <algorithm>
+#include <map>
+#include <string_view>
+#include <vector>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -20,6 +23,7 @@
 #include "tributary/day_range.hpp"
 #include "tributary/error.hpp"
 #include "tributary/logging.hpp"
+#include "tributary/models/copy_row.hpp"
 
 namespace tributary::internal {
 namespace {
@@ -58,6 +62,33 @@ std::optional<PreviousLoad> previous_load(pqxx::transaction_base& tx, const std:
   return p;
 }
 
+// Whether public.user_events has the types of models::kUserEventColumnTypes (and a bigint
+// run_id): the binary COPY format carries no types, so a column changed by hand would fail
+// the direct copy or take its bytes as another type. Says so, once per connection, if not.
+bool binary_copy_fits(pqxx::transaction_base& tx) {
+  const auto rows = tx.exec(
+      "select attname, format_type(atttypid, atttypmod) from pg_attribute "
+      "where attrelid = 'public.user_events'::regclass and attnum > 0 and not attisdropped");
+  std::map<std::string, std::string, std::less<>> types;
+  for (const auto& row : rows) types[row[0].as<std::string>()] = row[1].as<std::string>();
+  std::vector<std::pair<std::string_view, std::string_view>> expected;
+  for (std::size_t i = 0; i < models::kUserEventColumns.size(); ++i) {
+    expected.emplace_back(models::kUserEventColumns[i], models::kUserEventColumnTypes[i]);
+  }
+  expected.emplace_back("run_id", "bigint");
+  for (const auto& [column, type] : expected) {
+    const auto found = types.find(column);
+    const std::string actual = found == types.end() ? "missing" : found->second;
+    if (actual != type) {
+      spdlog::warn("public.user_events.{} is {}, not {}: new days are staged and merged instead "
+                   "of copied in the binary format (slower; the data is the same)",
+                   column, actual, type);
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 struct DayLoader::Impl {
@@ -86,6 +117,7 @@ struct DayLoader::Impl {
       // setting only takes effect before the session first touches a temporary table.
       pqxx::nontransaction session(*conn);
       session.exec("set temp_buffers = '64MB'");
+      binary_direct = binary_copy_fits(session);
       session.commit();
       pqxx::work tx(*conn);
       tx.exec("set local client_min_messages = warning");
@@ -125,7 +157,6 @@ struct DayLoader::Impl {
   void refuse_large_mirror(const std::string& day, std::uint64_t deleted, std::uint64_t before,
                            const DayFetch& fetch);
   void record_failure(const std::string& day, const DayResult& result);
-  void clear_stage(pqxx::work& tx);
   void write_rejections(pqxx::work& tx, const std::string& day);
 
   Settings settings;
@@ -134,6 +165,9 @@ struct DayLoader::Impl {
   std::shared_ptr<StartGate> gate;  // shared by the run's loaders too; may be null
   ApiClient client;
   std::unique_ptr<pqxx::connection> conn;
+  /// Whether public.user_events has the column types the direct copy's binary tuples are
+  /// written for (else new days are staged and merged, in the text format).
+  bool binary_direct = true;
   /// On Citus: this connection's stage id in ingest.user_events_stage (load/citus_sql.hpp).
   std::optional<std::int64_t> citus_stage;
   int attempts_made = 0;  ///< HTTP requests of the day's last fetch that succeeded
@@ -181,6 +215,9 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options, Cl
         const LogContext attempt_field{{"database_attempt", attempt}};
         spdlog::warn("{}: {} (database attempt {}/{}); trying the day again", format_day(day),
                      e.what(), attempt, kDayRetry.attempts);
+        // Its try took a place at the start gate, which the next try would take again: with
+        // every place so taken, nothing would open it.
+        if (impl_->gate) impl_->gate->open();
         std::this_thread::sleep_for(kDayRetry.delay(attempt));  // no wait
       }
     }
@@ -299,7 +336,7 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
     rejections_written = true;
   };
   std::optional<DirectCopy> direct;
-  if (never_loaded && !options.mirror && !citus_stage) {
+  if (never_loaded && !options.mirror && !citus_stage && binary_direct) {
     direct = DirectCopy{.run_id = run_id, .before_writes = [&] {
                           write_rejections_once();
                           begin_writes_once();
@@ -321,9 +358,9 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
     fetch = client.fetch_day(day, *refetched, std::nullopt, canceller.token());
     result.attempts = attempts_made = result.attempts + fetch.attempts;
   }
-  const internal::StagingConsumer& body = refetched ? *refetched : staging;
+  internal::StagingConsumer& body = refetched ? *refetched : staging;
   // A failed attempt may have staged part of a body before the final answer came empty.
-  if (fetch.outcome != FetchOutcome::Events && body.staged()) clear_stage(tx);
+  if (fetch.outcome != FetchOutcome::Events) body.discard_staged();
   result.payload_bytes = fetch.body_bytes;
 
   if (fetch.outcome == FetchOutcome::NotModified ||
@@ -391,7 +428,8 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
   // The point of no return: a stop from here on lets the day commit.
   canceller.disarm();
   throw_if_stopped(canceller.token(), "loading the day, before its commit");
-  if (citus_stage) clear_stage(tx);  // the temporary table empties itself on commit
+  // The temporary table empties itself on commit; Citus's stage rows are deleted.
+  if (citus_stage) citus::clear_stage(tx, *citus_stage);
   committing = true;
   tx.commit();
   return result;
@@ -509,15 +547,6 @@ void DayLoader::Impl::write_rejections(pqxx::work& tx, const std::string& day) {
                     "reason, raw_json) select $1, $2, position, reason, raw_json from ") +
             internal::kStageTable + " where reason is not null order by position",
         run_id, day);
-  }
-}
-
-// Empties the day's staging rows: the temporary table, or this connection's rows on Citus.
-void DayLoader::Impl::clear_stage(pqxx::work& tx) {
-  if (citus_stage) {
-    citus::clear_stage(tx, *citus_stage);
-  } else {
-    tx.exec(std::string("truncate ") + internal::kStageTable);
   }
 }
 

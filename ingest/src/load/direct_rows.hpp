@@ -42,9 +42,9 @@ class DirectRows {
   bool demote(std::string_view device_id, std::int64_t event_time);
 
   enum class Rows {
-    Direct,           ///< the rows to copy, as tuples of kDirectColumns
-    DemotedAsStaged,  ///< the first rows of demoted keys, as tuples of kStagedColumns
-    DirectAsStaged,   ///< the rows to copy, as tuples of kStagedColumns (the day staged whole)
+    Direct,           ///< the rows to copy, as tuples of direct_columns()
+    DemotedAsStaged,  ///< the first rows of demoted keys, as tuples of staged_columns()
+    DirectAsStaged,   ///< the rows to copy, as tuples of staged_columns() (the day staged whole)
   };
   /// Calls `batch` with those rows in key order as binary COPY tuples (no header or
   /// trailer), whole tuples of about 1 MB at a time (the callback empties the string).

@@ -24,18 +24,10 @@ namespace {
 // of one per row.
 constexpr std::size_t kBatchBytes = 1 << 20;
 
-// A failure of the direct copy that the merge gets right: a key exists already (23505), a
-// lock conflict with a writer outside tributary's write turn, or a user_events whose column
-// types were changed by hand so that the binary tuples no longer fit (22P03: the merge
-// sends text).
+// A failure of the direct copy that the merge gets right: a key exists already (23505), or a
+// lock conflict with a writer outside tributary's write turn.
 bool merge_instead(const std::exception& e) {
-  const auto state = sqlstate_of(e);
-  if (state == "22P03") {
-    spdlog::warn("the binary COPY into public.user_events failed ({}): were its column types "
-                 "changed? Merging the day instead",
-                 e.what());
-  }
-  return state == "23505" || state == "22P03" || classify(e) == PgErrorKind::LockConflict;
+  return sqlstate_of(e) == "23505" || classify(e) == PgErrorKind::LockConflict;
 }
 
 // Copies `which` rows of `rows` into `table` (their columns) in the binary format.
@@ -105,19 +97,9 @@ void StagingConsumer::start_staging() {
   other_day_ = 0;
 }
 
-void StagingConsumer::open_stage_stream(bool truncate) {
+void StagingConsumer::open_stage_stream() {
   close_stream();
-  // The day's transaction starts with nothing staged (the temporary table empties itself
-  // at every commit, a rollback takes its rows away; on Citus no rows of this stage id):
-  // only a retried request has rows to delete. A TRUNCATE costs ~3 ms even of an empty
-  // table (a new file), which an unchanged day would pay for nothing.
-  if (truncate && staged_) {
-    if (target_.citus_stage_id) {
-      citus::clear_stage(tx_, *target_.citus_stage_id);
-    } else {
-      tx_.exec(std::string("truncate ") + kStageTable);
-    }
-  }
+  truncate_stage();
   staged_ = true;
   // libpqxx 6.4's stream_to keeps its raw-line writer private and escapes every field
   // itself; tablewriter (deprecated in 6.x, still supported there) takes our pre-encoded
@@ -128,6 +110,25 @@ void StagingConsumer::open_stage_stream(bool truncate) {
       tx_, target_.citus_stage_id ? citus::kStageTable : kStageTable);
 #pragma GCC diagnostic pop
   buffer_.clear();
+}
+
+// The day's transaction starts with nothing staged (the temporary table empties itself at
+// every commit, a rollback takes its rows away; on Citus no rows of this stage id): only a
+// request retried after it staged rows has some to delete. A TRUNCATE costs ~3 ms even of
+// an empty table (a new file), which most days would pay for nothing.
+void StagingConsumer::truncate_stage() {
+  if (!staged_) return;
+  if (target_.citus_stage_id) {
+    citus::clear_stage(tx_, *target_.citus_stage_id);
+  } else {
+    tx_.exec(std::string("truncate ") + kStageTable);
+  }
+  staged_ = false;
+}
+
+void StagingConsumer::discard_staged() {
+  close_stream();
+  truncate_stage();
 }
 
 void StagingConsumer::consume(std::string_view bytes) {
@@ -170,6 +171,7 @@ void StagingConsumer::finish_direct() {
       format_day(day_));
   for (const auto& row : existing) rows.demote(row[0].c_str(), row[1].as<std::int64_t>());
   if (rows.demoted() > 0) {
+    staged_ = true;
     copy_binary(tx_, kStageTable, rows, DirectRows::Rows::DemotedAsStaged);
     tx_.exec_params(std::string("update ") + kStageTable +
                         " s set direct_key = false from public.user_events u"
@@ -194,6 +196,7 @@ void StagingConsumer::finish_direct() {
     spdlog::debug("{}: a key of the day exists already ({}); merging the whole day",
                   format_day(day_), explain_pg_error(e));
     direct_rolled_back_ = true;
+    staged_ = true;
     copy_binary(tx_, kStageTable, rows, DirectRows::Rows::DirectAsStaged);
     return;
   } catch (...) {
@@ -210,14 +213,7 @@ void StagingConsumer::finish_direct() {
 // Ends a direct copy that failed: its COPY, then everything it wrote (to the savepoint).
 // `quiet`: a failure of the rollback itself gives way to the error being handled.
 void StagingConsumer::abandon_direct(bool quiet) {
-  buffer_.clear();
-  if (stream_) {
-    try {
-      stream_->complete();
-    } catch (const std::exception&) {  // the error being handled says more
-    }
-    stream_.reset();
-  }
+  buffer_.clear();  // the binary COPY itself was ended by its destructor
   try {
     tx_.exec("rollback to savepoint tributary_direct");
   } catch (const std::exception&) {

@@ -81,8 +81,9 @@ class StagingConsumer final : public DayConsumer, private models::EventSink {
   /// With `unchanged_digest`: whether the last payload's digest was that one. Either way
   /// nothing was parsed or staged, and summary() is empty.
   bool unchanged() const noexcept { return unchanged_; }
-  /// Whether any attempt of this consumer staged rows (which a failed attempt may leave).
-  bool staged() const noexcept { return staged_; }
+  /// Ends what an attempt left in the staging table: its COPY still open (a body cut short
+  /// whose final answer had no events), the rows it staged.
+  void discard_staged();
   /// Whether the last payload was copied straight into user_events (see DirectCopy); then
   /// the staging table holds only the rows beside that copy.
   bool copied_direct() const noexcept { return copied_direct_; }
@@ -94,7 +95,8 @@ class StagingConsumer final : public DayConsumer, private models::EventSink {
 
  private:
   void start_staging();
-  void open_stage_stream(bool truncate = true);
+  void open_stage_stream();
+  void truncate_stage();
   void finish_direct();
   void abandon_direct(bool quiet);
   void send_batch(std::string& rows);

@@ -6,7 +6,8 @@
 
 namespace tributary::internal {
 
-/// The start of a run on a machine with few cores: every day in flight parses at once, so
+/// The start of a run on a machine with few cores (std::thread::hardware_concurrency():
+/// the CPUs the process may run on, not a cgroup's CPU quota): every day in flight parses at once, so
 /// the first day is ready to write only when all of them are (~0.4 s for four 40,000-event
 /// days on 2 cores), and the database waits meanwhile. Until the run's first day reaches its
 /// writes (or ends), only `width` days fetch at once; then the gate stays open for good, so
