@@ -345,7 +345,9 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
   internal::StagingConsumer staging(tx, day, unchanged_digest, StageTarget{citus_stage},
                                     std::move(direct));
   attempts_made = 0;
-  if (gate && !gate->enter(canceller.token())) {
+  // A day loaded before is only digested (or answered 304): it parses nothing, and needs no
+  // place at the start gate.
+  if (gate && !unchanged_digest && !gate->enter(canceller.token())) {
     throw Interrupted("stopped before fetching " + day_text);
   }
   DayFetch fetch = client.fetch_day(day, staging, etag, canceller.token());
