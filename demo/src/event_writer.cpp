@@ -38,11 +38,22 @@ class ObjectWriter {
   explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
   /// Starts the member `name` (a plain ASCII key); the caller appends the value.
   std::string& key(std::string_view name) {
-    if (!first_) out_ += ',';
+    // One append of `,"name":` (keys are short): a fifth of the writer's time went to the
+    // four appends this was.
+    char text[64];
+    std::size_t n = 0;
+    if (!first_) text[n++] = ',';
     first_ = false;
-    out_ += '"';
-    out_ += name;
-    out_ += "\":";
+    if (name.size() + 4 > sizeof text) {
+      out_.append(text, n).append(1, '"').append(name).append("\":");
+      return out_;
+    }
+    text[n++] = '"';
+    name.copy(text + n, name.size());
+    n += name.size();
+    text[n++] = '"';
+    text[n++] = ':';
+    out_.append(text, n);
     return out_;
   }
   void close() { out_ += '}'; }
@@ -255,11 +266,19 @@ std::string_view flaw_reason(Flaw flaw) noexcept {
 
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
+  // Whether a byte must be escaped: control characters, the quote and the backslash.
+  static constexpr auto kEscaped = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 0x20; ++c) table[static_cast<std::size_t>(c)] = true;
+    table['"'] = true;
+    table['\\'] = true;
+    return table;
+  }();
   out += '"';
   std::size_t run = 0;  // start of the pending run of bytes that need no escape
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kEscaped[c]) continue;
     out.append(text.data() + run, i - run);
     run = i + 1;
     switch (c) {
