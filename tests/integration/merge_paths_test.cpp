@@ -289,7 +289,8 @@ TEST(MergePaths, AColumnTypeChangedByHandIsLoadedThroughTheMergeWithItsValues) {
   testkit::TestHttpServer server(bodies.handler());
   const auto db = fresh_database();
   ASSERT_EQ(run_cli({"migrate"}, database_env(db)).exit_code, 0);
-  query_value(db, "alter table public.user_events alter column user_id type numeric; select 1");
+  ASSERT_EQ(sql_outcome(db, "alter table public.user_events alter column user_id type numeric"),
+            "ok");
   const auto run = request_day(fast_api_settings(db, server.url()), parse_day("2024-01-20"));
   ASSERT_TRUE(run.ok()) << run.days.at(0).error;
   EXPECT_EQ(run.days.at(0).events_loaded, 2u);
