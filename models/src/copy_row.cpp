@@ -171,17 +171,11 @@ void append_binary_jsonb(std::string_view json, std::string& out) {
   out.append(json);
 }
 
-void append_binary_optional_text(const std::optional<std::string>& value, std::string& out) {
+// An optional column: `append` writes the value's field, NULL when there is none.
+template <typename T, typename Append>
+void append_binary_optional(const std::optional<T>& value, Append append, std::string& out) {
   if (value) {
-    append_binary_text(*value, out);
-  } else {
-    append_binary_null(out);
-  }
-}
-
-void append_binary_optional_bool(const std::optional<bool>& value, std::string& out) {
-  if (value) {
-    append_binary_bool(*value, out);
+    append(*value, out);
   } else {
     append_binary_null(out);
   }
@@ -210,6 +204,15 @@ void append_binary_bool(bool value, std::string& out) {
 
 void append_binary_null(std::string& out) { append_big_endian(std::int32_t{-1}, out); }
 
+namespace {
+
+// A timestamptz's binary form: microseconds since Postgres's epoch.
+void append_binary_timestamptz(Timestamp t, std::string& out) {
+  append_binary_int8(static_cast<std::int64_t>((t - Timestamp{kPostgresEpoch}).count()), out);
+}
+
+}  // namespace
+
 void append_copy_binary_fields(const UserEvent& e, std::string& out) {
   append_binary_text(e.device_id, out);
   append_binary_int8(e.event_time, out);
@@ -221,36 +224,27 @@ void append_copy_binary_fields(const UserEvent& e, std::string& out) {
                            e.processed_time, e.client_event_time, e.client_upload_time}) {
     append_binary_int8(value, out);
   }
+  const auto text = [](std::string_view v, std::string& o) { append_binary_text(v, o); };
+  const auto jsonb = [](std::string_view v, std::string& o) { append_binary_jsonb(v, o); };
+  const auto boolean = [](bool v, std::string& o) { append_binary_bool(v, o); };
   for (const auto* value : {&e.country, &e.city, &e.language, &e.region}) {
-    append_binary_optional_text(*value, out);
+    append_binary_optional(*value, text, out);
   }
   append_binary_text(e.data.path, out);
   append_binary_jsonb(e.data.group_first_event, out);
   append_binary_jsonb(e.data.group_ids, out);
-  append_binary_optional_bool(e.data.user_properties_updated, out);
+  append_binary_optional(e.data.user_properties_updated, boolean, out);
   const auto& p = e.user_properties;
-  append_binary_optional_text(p.initial_li_fat_id, out);
-  append_binary_optional_text(p.initial_rtd_cid, out);
-  if (p.user_corporate_id) {
-    append_binary_int8(*p.user_corporate_id, out);
-  } else {
-    append_binary_null(out);
-  }
-  append_binary_optional_bool(p.user_corporate_is_demo, out);
-  append_binary_optional_text(p.user_corporate_status, out);
-  if (p.user_signup_date) {
-    const auto micros = (*p.user_signup_date - Timestamp{kPostgresEpoch}).count();
-    append_binary_int8(static_cast<std::int64_t>(micros), out);
-  } else {
-    append_binary_null(out);
-  }
-  append_binary_optional_text(p.user_role, out);
-  append_binary_optional_text(p.user_status, out);
-  if (e.extras) {
-    append_binary_jsonb(*e.extras, out);
-  } else {
-    append_binary_null(out);
-  }
+  append_binary_optional(p.initial_li_fat_id, text, out);
+  append_binary_optional(p.initial_rtd_cid, text, out);
+  append_binary_optional(
+      p.user_corporate_id, [](std::int64_t v, std::string& o) { append_binary_int8(v, o); }, out);
+  append_binary_optional(p.user_corporate_is_demo, boolean, out);
+  append_binary_optional(p.user_corporate_status, text, out);
+  append_binary_optional(p.user_signup_date, append_binary_timestamptz, out);
+  append_binary_optional(p.user_role, text, out);
+  append_binary_optional(p.user_status, text, out);
+  append_binary_optional(e.extras, jsonb, out);
 }
 
 }  // namespace tributary::models

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <string_view>
-#include <vector>
 #include <thread>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -189,13 +189,6 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options, Cl
   DayResult result;
   auto& canceller = impl_->canceller;
   throw_if_stopped(canceller.token(), "starting a day");
-  // Whatever way the day ends, the days held back at the run's start go on.
-  struct OpenGate {
-    StartGate* gate;
-    ~OpenGate() {
-      if (gate != nullptr) gate->open();
-    }
-  } open_gate{impl_->gate.get()};
   // Whether the day is past the point of no return: its COMMIT was sent.
   bool committing = false;
   try {
@@ -215,9 +208,6 @@ DayResult DayLoader::load_day(date::sys_days day, const LoadOptions& options, Cl
         const LogContext attempt_field{{"database_attempt", attempt}};
         spdlog::warn("{}: {} (database attempt {}/{}); trying the day again", format_day(day),
                      e.what(), attempt, kDayRetry.attempts);
-        // Its try took a place at the start gate, which the next try would take again: with
-        // every place so taken, nothing would open it.
-        if (impl_->gate) impl_->gate->open();
         std::this_thread::sleep_for(kDayRetry.delay(attempt));  // no wait
       }
     }
@@ -288,6 +278,15 @@ DayResult DayLoader::Impl::load(date::sys_days day, const LoadOptions& options, 
   const auto day_text = format_day(day);
   DayResult result;
   result.day = day;
+  // Whatever way this try ends (loaded, unchanged, skipped, failed or to be retried), the
+  // days held back at the run's start go on: a retry must not wait for a place its own first
+  // try took.
+  struct OpenGate {
+    StartGate* gate;
+    ~OpenGate() {
+      if (gate != nullptr) gate->open();
+    }
+  } open_gate{gate.get()};
 
   pqxx::work tx(*conn);
   if (!claim_day(tx, day, options, claim)) {
